@@ -1,0 +1,1 @@
+"""Parley's HTTP API: tokens, LiveKit webhooks, sessions, transcripts and uploads."""

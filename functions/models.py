@@ -1,0 +1,181 @@
+"""Request and response bodies of the HTTP API (they generate the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TokenRequest(ApiModel):
+    roomName: str | None = Field(
+        default=None,
+        pattern=NAME_PATTERN,
+        description="Room to join; a new room is created when omitted.",
+        examples=["support-42"],
+    )
+    participantName: str | None = Field(
+        default=None,
+        pattern=NAME_PATTERN,
+        description="Participant identity (integrators only; Easy Auth users get their own).",
+        examples=["alice"],
+    )
+    metadata: dict[str, Any] | None = Field(
+        default=None,
+        description="Small JSON object passed to the agent as dispatch metadata (<= 2 KB).",
+        examples=[{"locale": "en-US"}],
+    )
+
+
+class TokenResponse(ApiModel):
+    serverUrl: str = Field(examples=["wss://parley.livekit.cloud"])
+    roomName: str = Field(examples=["support-42"])
+    participantToken: str = Field(description="LiveKit access token (JWT).")
+    participantName: str = Field(examples=["alice"])
+
+
+class Participant(BaseModel):
+    sid: str
+    identity: str | None = None
+    name: str | None = None
+    kind: str = "standard"
+    state: Literal["joined", "left"] = "joined"
+    joinedAt: str | None = None
+    leftAt: str | None = None
+
+
+class Track(BaseModel):
+    sid: str
+    participantSid: str | None = None
+    type: str = "unknown"
+    source: str = "unknown"
+    publishedAt: str | None = None
+    unpublishedAt: str | None = None
+
+
+class Egress(BaseModel):
+    egressId: str
+    status: str
+    updatedAt: str | None = None
+    error: str | None = None
+
+
+class Session(BaseModel):
+    sessionId: str = Field(description="The LiveKit room SID.", examples=["RM_9sWr2YpX7pLq"])
+    roomName: str | None = Field(default=None, examples=["support-42"])
+    status: Literal["active", "finished"]
+    createdAt: str | None = None
+    startedAt: str | None = None
+    finishedAt: str | None = None
+    endReason: str | None = None
+    participants: list[Participant] = Field(default_factory=list)
+    tracks: list[Track] = Field(default_factory=list)
+    egress: list[Egress] = Field(default_factory=list)
+    lastEventAt: str | None = None
+
+
+class SessionPage(BaseModel):
+    items: list[Session]
+    continuation: str | None = Field(description="Pass back to get the next page; null at the end.")
+
+
+class Segment(ApiModel):
+    id: str = Field(
+        pattern=r"^[A-Za-z0-9_\-]{1,64}-\d{6}-(user|assistant)$",
+        description="Deterministic id `{sessionId}-{turnIndex:06d}-{role}`; re-sending is a no-op.",
+        examples=["RM_9sWr2YpX7pLq-000003-assistant"],
+    )
+    role: Literal["user", "assistant"]
+    text: str = Field(max_length=20_000, examples=["It is 3 pm in Amsterdam."])
+    turnIndex: int = Field(ge=0, le=999_999, examples=[3])
+    startedAt: str | None = Field(default=None, max_length=40)
+    endedAt: str | None = Field(default=None, max_length=40)
+    participantIdentity: str | None = Field(default=None, max_length=128)
+    interrupted: bool | None = None
+    language: str | None = Field(default=None, max_length=16)
+
+
+class SegmentBatch(ApiModel):
+    segments: list[Segment] = Field(min_length=1, max_length=100)
+
+
+class Accepted(BaseModel):
+    accepted: int = Field(description="How many items were stored (re-sent ones included).")
+
+
+class TranscriptPage(BaseModel):
+    items: list[Segment]
+    continuation: str | None = Field(description="Pass back to get the next page; null at the end.")
+
+
+class SessionEvent(ApiModel):
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$", description="Idempotency key.")
+    type: str = Field(pattern=r"^[a-z0-9_.]{1,64}$", examples=["participant_connected"])
+    at: str = Field(max_length=40, examples=["2026-11-24T08:00:00.000Z"])
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class SessionEventBatch(ApiModel):
+    events: list[SessionEvent] = Field(min_length=1, max_length=100)
+
+
+class SessionEventPage(BaseModel):
+    items: list[SessionEvent]
+
+
+class UploadRequest(ApiModel):
+    filename: str = Field(min_length=1, max_length=255, examples=["notes.pdf"])
+    contentType: str = Field(min_length=1, max_length=255, examples=["application/pdf"])
+    size: int = Field(ge=1, description="Exact size in bytes.", examples=[48213])
+    roomName: str | None = Field(
+        default=None, pattern=NAME_PATTERN, description="Room to notify when processed."
+    )
+
+
+class UploadTicket(BaseModel):
+    uploadId: str
+    uploadUrl: str = Field(description="Write-only SAS URL for one blob; PUT the bytes here.")
+    expiresAt: str
+    requiredHeaders: dict[str, str] = Field(
+        description="Headers the PUT must carry.",
+        examples=[{"x-ms-blob-type": "BlockBlob", "Content-Type": "application/pdf"}],
+    )
+
+
+class Upload(BaseModel):
+    uploadId: str
+    sessionId: str
+    filename: str
+    contentType: str
+    size: int
+    status: Literal["pending", "processing", "ready", "rejected"]
+    reason: str | None = Field(default=None, description="Why it was rejected.")
+    reasonCode: str | None = None
+    detectedType: str | None = None
+    textChars: int | None = None
+    textTruncated: bool | None = None
+    createdAt: str
+    processedAt: str | None = None
+    text: str | None = Field(default=None, description="Extracted text (with includeText=true).")
+
+
+class UploadList(BaseModel):
+    items: list[Upload]
+
+
+class DependencyState(BaseModel):
+    status: Literal["ok", "error", "unconfigured"]
+    detail: str | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    dependencies: dict[str, DependencyState]

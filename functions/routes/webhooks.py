@@ -1,0 +1,62 @@
+"""`POST /api/livekit/webhook`: verified LiveKit events folded into session lifecycles."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from livekit.protocol.webhook import WebhookEvent
+from pydantic import BaseModel
+
+from functions.errors import ApiError, ErrorBody
+from functions.lifecycle import session_id_of
+from functions.recovery import recover_agent_if_needed
+from functions.routes.deps import ServicesDep
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["webhooks"])
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+class WebhookAck(BaseModel):
+    status: str
+    event: str
+    sessionId: str | None = None
+
+
+@router.post(
+    "/livekit/webhook",
+    response_model=WebhookAck,
+    summary="Receive a LiveKit server webhook",
+    responses={401: {"model": ErrorBody, "description": "Bad signature or body hash."}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/webhook+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def receive_webhook(request: Request, svc: ServicesDep) -> WebhookAck:
+    """The `Authorization` header must hold a JWT signed with the LiveKit API secret whose
+    `sha256` claim matches the raw body. Anything else is 401 and nothing is written.
+    Re-delivered events (same id) change nothing; events may arrive in any order."""
+    raw = await request.body()
+    if len(raw) > MAX_WEBHOOK_BYTES:
+        raise ApiError(413, "payload_too_large", "Webhook body is too large.")
+    auth = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not auth:
+        raise ApiError(401, "invalid_signature", "Missing Authorization header.")
+    try:
+        event: WebhookEvent = svc.webhook_receiver.receive(raw.decode("utf-8"), auth)
+    except Exception:
+        raise ApiError(
+            401, "invalid_signature", "Webhook signature or body hash is invalid."
+        ) from None
+
+    session_id = session_id_of(event)
+    if session_id is None:
+        return WebhookAck(status="ignored", event=event.event)
+    await svc.sessions.record(session_id, event)
+    if event.event == "participant_left" and event.room.name:
+        svc.spawn(recover_agent_if_needed(svc, event, session_id))
+    return WebhookAck(status="recorded", event=event.event, sessionId=session_id)

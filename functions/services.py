@@ -1,0 +1,123 @@
+"""Everything a request handler needs, built once per process on first use."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.storage.blob.aio import BlobServiceClient
+from livekit import api
+
+from functions.blob_sas import UploadSasIssuer
+from functions.clients import CosmosContainers, make_credential, open_blob_service, open_cosmos
+from functions.documents import DocumentPolicy
+from functions.livekit_gateway import LiveKitGateway
+from functions.ratelimit import SlidingWindowLimiter
+from functions.sessions import SessionStore
+from functions.settings import ApiSettings
+from functions.transcripts import TranscriptStore
+from functions.uploads import UploadService, notifier_for
+
+UPLOAD_TOPIC = "parley.uploads"
+
+
+@dataclass
+class Services:
+    settings: ApiSettings
+    cosmos: CosmosContainers
+    blob_service: BlobServiceClient
+    credential: AsyncTokenCredential | None
+    sessions: SessionStore
+    transcripts: TranscriptStore
+    uploads: UploadService
+    livekit: LiveKitGateway
+    token_limiter: SlidingWindowLimiter
+    webhook_receiver: api.WebhookReceiver
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run work beside the request; keep a reference so it is not collected."""
+        task = asyncio.create_task(coro)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def close(self) -> None:
+        for task in list(self.background):
+            task.cancel()
+        await self.livekit.close()
+        await self.cosmos.client.close()
+        await self.blob_service.close()
+        if self.credential is not None:
+            await self.credential.close()
+
+
+async def build_services(settings: ApiSettings) -> Services:
+    needs_identity = settings.cosmos_key is None or settings.storage_connection_string is None
+    credential = make_credential(settings) if needs_identity else None
+    cosmos = await open_cosmos(settings, credential)
+    blob_service = open_blob_service(settings, credential)
+    container = blob_service.get_container_client(settings.uploads_container)
+    if settings.storage_connection_string is not None:
+        # Local emulator only; in Azure the Bicep creates the container.
+        if not await container.exists():
+            await container.create_container()
+    gateway = LiveKitGateway(settings)
+    policy = DocumentPolicy(
+        max_bytes=settings.upload_max_bytes,
+        allowed_types=frozenset(settings.upload_allowed_types),
+    )
+
+    async def send_upload_notice(room: str, payload: dict[str, object]) -> None:
+        await gateway.send_json(room, UPLOAD_TOPIC, dict(payload))
+
+    uploads = UploadService(
+        cosmos.uploads,
+        container,
+        UploadSasIssuer(blob_service, settings.uploads_container, settings.storage_public_url),
+        policy,
+        timedelta(seconds=settings.upload_sas_ttl_seconds),
+        notify=notifier_for(send_upload_notice),
+    )
+    return Services(
+        settings=settings,
+        cosmos=cosmos,
+        blob_service=blob_service,
+        credential=credential,
+        sessions=SessionStore(cosmos.sessions),
+        transcripts=TranscriptStore(
+            cosmos.transcripts, use_transactional_batch=not cosmos.emulator
+        ),
+        uploads=uploads,
+        livekit=gateway,
+        token_limiter=SlidingWindowLimiter(settings.token_rate_limit_per_minute, 60.0),
+        webhook_receiver=api.WebhookReceiver(
+            api.TokenVerifier(
+                settings.livekit_api_key, settings.livekit_api_secret.get_secret_value()
+            )
+        ),
+    )
+
+
+class ServiceHolder:
+    """Builds the services on first use (works under uvicorn and under the Functions host)."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self._services: Services | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Services:
+        if self._services is None:
+            async with self._lock:
+                if self._services is None:
+                    self._services = await build_services(self.settings)
+        return self._services
+
+    async def close(self) -> None:
+        if self._services is not None:
+            await self._services.close()
+            self._services = None

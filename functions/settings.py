@@ -1,0 +1,125 @@
+"""The API's one typed settings object, read from the environment.
+
+Fields marked ``json_schema_extra={"azure": False}`` exist only for local development
+(emulators, loopback auth); everything else must be supplied by the Bicep app settings.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic.config import JsonDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOCAL_ONLY: JsonDict = {"azure": False}
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class ApiSettings(BaseSettings):
+    """Configuration of the HTTP API (Function App in Azure, uvicorn locally)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    parley_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Integrator API keys accepted in `x-api-key` (comma-separated).",
+    )
+    parley_agent_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Agent credentials (distinct from integrator keys) for transcript writes.",
+    )
+    livekit_url: str = Field(
+        default="ws://127.0.0.1:7880",
+        description="LiveKit server URL handed to clients (ws:// or wss://).",
+    )
+    livekit_api_key: str = Field(default="devkey", description="LiveKit API key.")
+    livekit_api_secret: SecretStr = Field(
+        default=SecretStr("secret"),
+        description="LiveKit API secret (signs tokens, verifies webhooks).",
+    )
+    agent_name: str = Field(default="parley-agent", description="Agent name to dispatch.")
+    token_ttl_seconds: int = Field(default=900, ge=60, le=86_400, description="Token lifetime.")
+    token_rate_limit_per_minute: int = Field(
+        default=30, ge=1, description="Tokens one identity may obtain per minute."
+    )
+    easy_auth_enabled: bool = Field(
+        default=False,
+        description=(
+            "Trust `x-ms-client-principal` (only when App Service Authentication fronts the app)."
+        ),
+    )
+    loopback_dev_auth: bool = Field(
+        default=False,
+        description="Let unauthenticated loopback callers mint tokens (local `make up` only).",
+        json_schema_extra=LOCAL_ONLY,
+    )
+    cosmos_endpoint: str = Field(
+        default="", description="Cosmos DB account endpoint (keyless via managed identity)."
+    )
+    cosmos_key: SecretStr | None = Field(
+        default=None,
+        description="Cosmos key; only for the local emulator.",
+        json_schema_extra=LOCAL_ONLY,
+    )
+    cosmos_database: str = Field(default="parley", description="Cosmos database name.")
+    storage_account_url: str = Field(
+        default="", description="Blob endpoint, e.g. https://<account>.blob.core.windows.net."
+    )
+    storage_connection_string: SecretStr | None = Field(
+        default=None,
+        description="Blob connection string; only for the local emulator (Azurite).",
+        json_schema_extra=LOCAL_ONLY,
+    )
+    storage_public_url: str | None = Field(
+        default=None,
+        description="Blob endpoint as clients reach it, when it differs from the API's view.",
+        json_schema_extra=LOCAL_ONLY,
+    )
+    uploads_container: str = Field(default="uploads", description="Blob container for uploads.")
+    upload_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest accepted upload in bytes."
+    )
+    upload_allowed_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["txt", "md", "csv", "json", "pdf", "docx"],
+        description="Accepted document kinds (comma-separated).",
+    )
+    upload_sas_ttl_seconds: int = Field(
+        default=600, ge=60, le=900, description="Upload SAS lifetime (at most 15 minutes)."
+    )
+    azure_client_id: str | None = Field(
+        default=None, description="Client id of the user-assigned managed identity."
+    )
+    applicationinsights_connection_string: str | None = Field(
+        default=None, description="App Insights connection string; telemetry is off without it."
+    )
+    request_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout for each call to Cosmos, Blob and LiveKit."
+    )
+
+    @field_validator("parley_api_keys", "parley_agent_keys", "upload_allowed_types", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @property
+    def livekit_http_url(self) -> str:
+        """The server API URL (https/http) derived from the client URL (wss/ws)."""
+        url = self.livekit_url
+        if url.startswith("wss://"):
+            return "https://" + url.removeprefix("wss://")
+        if url.startswith("ws://"):
+            return "http://" + url.removeprefix("ws://")
+        return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ApiSettings:
+    """The process-wide settings, read once."""
+    return ApiSettings()
