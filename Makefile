@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(TOOLS)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 DEPS := python-deps node-deps system-deps
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help deps python-deps node-deps system-deps lint typecheck pytest test api up clean
+.PHONY: help deps python-deps node-deps system-deps lint typecheck pytest test api up demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,3 +63,6 @@ up: deps ## the whole stack locally: LiveKit, Redis, emulators, API + web client
 
 clean: ## remove local state (emulator data, logs)
 	rm -rf $(RUN_DIR)
+
+demo: python-deps ## synthetic caller against a running `make up`: speaks, waits for replies, checks the transcript
+	$(PY) -m scripts.caller --api http://127.0.0.1:7071 --key $${PARLEY_API_KEY:-dev-api-key}
