@@ -21,7 +21,12 @@ from azure.storage.blob.aio import ContainerClient
 
 from functions.blob_sas import UploadSasIssuer
 from functions.cosmos_ops import Document, public, read_one
-from functions.documents import DocumentPolicy, check_declared, inspect_document_async
+from functions.documents import (
+    DocumentPolicy,
+    ExtractionUnavailable,
+    check_declared,
+    inspect_document_async,
+)
 from functions.errors import ApiError
 from functions.models import UploadRequest
 from functions.timeutil import iso_from_epoch, utc_now_iso
@@ -167,9 +172,16 @@ class UploadService:
             )
         downloader = await blob.download_blob(max_concurrency=1)
         data = await downloader.readall()
-        verdict = await inspect_document_async(
-            data, doc["filename"], doc["contentType"], int(doc["size"]), self._policy
-        )
+        try:
+            verdict = await inspect_document_async(
+                data, doc["filename"], doc["contentType"], int(doc["size"]), self._policy
+            )
+        except ExtractionUnavailable:
+            # Our fault, not the file's: hand the upload back so a retry can process it.
+            await self._save(doc, status="pending")
+            raise ApiError(
+                503, "processing_unavailable", "Documents cannot be processed now; retry shortly."
+            ) from None
         if not verdict.accepted:
             return await self._reject(doc, verdict.reason_code or "rejected", verdict.reason or "")
         text = verdict.text or ""
