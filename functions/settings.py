@@ -25,7 +25,8 @@ def _split_csv(value: object) -> object:
 class ApiSettings(BaseSettings):
     """Configuration of the HTTP API (Function App in Azure, uvicorn locally)."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    # Empty values count as unset, so `.env` can blank out a `dev.env` default.
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_ignore_empty=True)
 
     parley_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
