@@ -153,8 +153,12 @@ async def call(
         )
         try:
             await asyncio.wait_for(ear.track_ready.wait(), 30)
-            # Let the agent's greeting (if any) finish before the first sentence.
-            await wait_for_quiet(ear, reply_timeout)
+            # The agent greets first: let the greeting start and finish before speaking.
+            try:
+                await asyncio.wait_for(ear.started.wait(), reply_timeout)
+            except TimeoutError:
+                pass  # no greeting; the conversation can start right away
+            await wait_for_quiet(ear, reply_timeout * 4)
             for sentence in sentences:
                 pcm = synthesize(sentence)
                 ear.reset()

@@ -1,0 +1,1 @@
+"""Parley's LiveKit agent worker: voice pipeline, tools, transcripts and session state."""

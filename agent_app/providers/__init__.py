@@ -1,0 +1,1 @@
+"""Speech and language providers: cloud plugins, offline fallbacks, and the factory."""

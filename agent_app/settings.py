@@ -1,0 +1,166 @@
+"""The agent worker's configuration: one typed object read from the environment.
+
+Each field's environment variable is its name upper-cased (no prefix). Fields marked
+``json_schema_extra={"azure": False}`` only matter for local development and are not
+set by the Bicep deployment.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, JsonValue, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+JsonDict = dict[str, JsonValue]
+
+ProviderName = Literal["azure", "azure-openai", "openai", "local"]
+"""A speech or language provider; which kinds each one serves is in ``SUPPORTED``."""
+
+SUPPORTED: dict[str, frozenset[str]] = {
+    "stt": frozenset({"azure", "openai", "local"}),
+    "llm": frozenset({"azure-openai", "openai", "local"}),
+    "tts": frozenset({"azure", "openai", "local"}),
+}
+
+LOCAL_ONLY: JsonDict = {"azure": False}
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are {persona}, a friendly voice assistant. Answer in one to three short spoken "
+    "sentences, without markdown, lists or emoji. Use the tools to tell the time and to "
+    "look up documents the user has shared in this session; quote them when asked."
+)
+
+ProviderList = Annotated[list[ProviderName] | None, NoDecode]
+
+
+class AgentSettings(BaseSettings):
+    """Everything the agent worker reads from its environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    # LiveKit
+    livekit_url: str = "ws://127.0.0.1:7880"
+    livekit_api_key: str = "devkey"
+    livekit_api_secret: SecretStr = SecretStr("secret")
+    agent_name: str = "parley-agent"
+
+    # Parley HTTP API (the agent is one of its clients)
+    parley_api_url: str = "http://127.0.0.1:7071"
+    parley_agent_key: SecretStr = SecretStr("dev-agent-key")
+    api_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    # Conversation state; absent means in-memory (one process, lost on exit)
+    redis_url: SecretStr | None = None
+    state_ttl_seconds: int = Field(default=86_400, gt=0)
+
+    # Provider chains, first = preferred; None picks from the configured credentials
+    stt_providers: ProviderList = None
+    llm_providers: ProviderList = None
+    tts_providers: ProviderList = None
+
+    # OpenAI or any OpenAI-compatible server
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_llm_model: str = "gpt-4o-mini"
+    openai_stt_model: str = "gpt-4o-mini-transcribe"
+    openai_tts_model: str = "gpt-4o-mini-tts"
+    openai_tts_voice: str = "alloy"
+
+    # Azure OpenAI (keyless through managed identity when no key is set)
+    azure_openai_endpoint: str | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str = "2024-10-21"
+    azure_openai_api_key: SecretStr | None = None
+
+    # Azure AI Speech
+    azure_speech_region: str | None = None
+    azure_speech_endpoint: str | None = None
+    azure_speech_key: SecretStr | None = None
+    azure_speech_host: str | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    """A self-hosted Speech container (``ws://host:port``) for recognition."""
+    azure_speech_resource_id: str | None = None
+    azure_speech_language: str = "en-US"
+    azure_speech_voice: str = "en-US-JennyNeural"
+
+    # Managed identity (user-assigned) used for keyless Azure access
+    azure_client_id: str | None = None
+
+    # Observability
+    applicationinsights_connection_string: SecretStr | None = None
+    log_level: str = "INFO"
+
+    # Shutdown: drain plus the job's own shutdown must fit the platform's grace period
+    drain_timeout_seconds: int = Field(default=20, ge=1)
+    job_shutdown_timeout_seconds: float = Field(default=6.0, gt=0)
+    termination_grace_seconds: int = Field(default=30, ge=5)
+    health_port: int = 8081
+    # The worker stops taking jobs above this CPU load (0..1). Raise it where the
+    # machine is shared with other work, e.g. local end-to-end tests.
+    load_threshold: float = Field(default=0.7, gt=0, le=1.0)
+
+    # Conversation
+    persona: str = "Parley"
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    upload_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+
+    # Local development only
+    local_stt_phrases: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, json_schema_extra=LOCAL_ONLY
+    )
+    transcript_spool_dir: str | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+
+    @field_validator("stt_providers", "llm_providers", "tts_providers", mode="before")
+    @classmethod
+    def _split_providers(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = [part.strip().lower() for part in value.split(",") if part.strip()]
+            return names or None
+        return value
+
+    @field_validator("local_stt_phrases", mode="before")
+    @classmethod
+    def _split_phrases(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split("|") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> AgentSettings:
+        for kind in ("stt", "llm", "tts"):
+            chain: list[str] | None = getattr(self, f"{kind}_providers")
+            for name in chain or []:
+                if name not in SUPPORTED[kind]:
+                    raise ValueError(f"{kind.upper()}_PROVIDERS: {name!r} cannot do {kind}")
+        # SIGTERM → drain → job shutdown callbacks → exit, all before the platform's SIGKILL
+        budget = self.drain_timeout_seconds + self.job_shutdown_timeout_seconds + 2
+        if budget > self.termination_grace_seconds:
+            raise ValueError(
+                "DRAIN_TIMEOUT_SECONDS + JOB_SHUTDOWN_TIMEOUT_SECONDS + 2 s must fit in "
+                f"TERMINATION_GRACE_SECONDS ({budget} > {self.termination_grace_seconds})"
+            )
+        return self
+
+    def chain(self, kind: Literal["stt", "llm", "tts"]) -> list[str]:
+        """The ordered providers for ``kind``: as configured, else what credentials allow."""
+        configured: list[str] | None = getattr(self, f"{kind}_providers")
+        if configured:
+            return list(configured)
+        auto: list[str] = []
+        speech = bool(self.azure_speech_key or self.azure_speech_resource_id)
+        if (
+            kind in ("stt", "tts")
+            and speech
+            and (self.azure_speech_region or self.azure_speech_endpoint)
+        ):
+            auto.append("azure")
+        if kind == "llm" and self.azure_openai_endpoint and self.azure_openai_deployment:
+            auto.append("azure-openai")
+        if self.openai_api_key:
+            auto.append("openai")
+        auto.append("local")
+        return auto
+
+    def persona_prompt(self) -> str:
+        """The system prompt with the persona's name filled in."""
+        return self.system_prompt.replace("{persona}", self.persona)

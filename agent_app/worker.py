@@ -1,0 +1,67 @@
+"""The worker process: registers with LiveKit under ``AGENT_NAME`` and runs one job per room.
+
+``python -m agent_app start`` (production), ``dev`` (local server, debug logs),
+``console`` (talk from the terminal) and ``download-files`` (model files at build time)
+come from the livekit-agents CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from livekit.agents import AgentServer, JobProcess, cli, inference
+
+from agent_app import redaction, telemetry
+from agent_app.job import entrypoint
+from agent_app.providers.factory import import_plugins
+from agent_app.settings import AgentSettings
+
+logger = logging.getLogger("parley.agent.worker")
+
+
+def prewarm(proc: JobProcess) -> None:
+    """Once per job process, before any job: models and settings, so a job starts fast."""
+    from livekit.local_inference import init_eot, init_vad
+
+    settings = AgentSettings()
+    redaction.install(settings)
+    telemetry.configure(settings)
+    import_plugins(settings)
+    init_vad()
+    init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
+    proc.userdata["settings"] = settings
+    proc.userdata["vad"] = inference.VAD()
+
+
+def build_server(settings: AgentSettings) -> AgentServer:
+    """An AgentServer for explicit dispatch by name, with drain fitted to the grace period."""
+    server = AgentServer(
+        ws_url=settings.livekit_url,
+        api_key=settings.livekit_api_key,
+        api_secret=settings.livekit_api_secret.get_secret_value(),
+        port=settings.health_port,
+        drain_timeout=settings.drain_timeout_seconds,
+        load_threshold=settings.load_threshold,
+        shutdown_process_timeout=settings.job_shutdown_timeout_seconds,
+        setup_fnc=prewarm,
+    )
+    # a non-empty agent name turns off automatic dispatch: the API dispatches explicitly
+    server.rtc_session(entrypoint, agent_name=settings.agent_name)
+    return server
+
+
+def main() -> None:
+    settings = AgentSettings()
+    redaction.install(settings)
+    telemetry.configure(settings)
+    import_plugins(settings)  # only what the chains use, so start-up stays fast
+    logger.info(
+        "starting agent worker",
+        extra={
+            "agent_name": settings.agent_name,
+            "stt": settings.chain("stt"),
+            "llm": settings.chain("llm"),
+            "tts": settings.chain("tts"),
+        },
+    )
+    cli.run_app(build_server(settings))

@@ -1,0 +1,91 @@
+"""Behaviour and tools through livekit-agents' own harness (AgentSession.run), offline LLM."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from livekit.agents import AgentSession, RunResult, llm
+
+from agent_app.api_client import ParleyApi
+from agent_app.assistant import ParleyAssistant
+from agent_app.providers.local_llm import OfflineLLM, TextPlan, ToolCallPlan, plan_reply
+from tests.agent.servers import FakeParleyApi, serve
+
+FIXED = datetime(2030, 5, 17, 9, 41, tzinfo=UTC)
+
+
+async def _no_uploads() -> list[dict[str, object]]:
+    return []
+
+
+async def test_time_question_calls_the_time_tool() -> None:
+    async with OfflineLLM() as model, AgentSession(llm=model) as session:
+        await session.start(
+            ParleyAssistant(instructions="be brief", list_uploads=_no_uploads, clock=lambda: FIXED)
+        )
+        result: RunResult[None] = await session.run(user_input="What time is it?")
+        result.expect.next_event().is_function_call(name="get_current_time")
+        result.expect.next_event().is_function_call_output()
+        message = result.expect.next_event().is_message(role="assistant")
+        assert "09:41 UTC" in (message.event().item.text_content or "")
+        result.expect.no_more_events()
+
+
+async def test_document_question_searches_this_sessions_uploads() -> None:
+    fake = FakeParleyApi()
+    fake.add_document("RM_1", "plan.txt", "Intro line.\n\nThe launch date is March 3. Budget: 40k.")
+    fake.add_document("RM_other", "secret.txt", "The launch date is never.")
+    async with serve(fake.app()) as url:
+        api = ParleyApi(url, "agent-key")
+        async with OfflineLLM() as model, AgentSession(llm=model) as session:
+            await session.start(
+                ParleyAssistant(
+                    instructions="be brief",
+                    list_uploads=lambda: api.list_uploads("RM_1", include_text=True),
+                )
+            )
+            result: RunResult[None] = await session.run(
+                user_input="When is the launch date in my document?"
+            )
+            result.expect.next_event().is_function_call(name="search_documents")
+            output = result.expect.next_event().is_function_call_output()
+            assert "March 3" in output.event().item.output
+            assert "never" not in output.event().item.output
+            reply = result.expect.next_event().is_message(role="assistant")
+            assert "plan.txt" in (reply.event().item.text_content or "")
+        await api.aclose()
+
+
+async def test_anything_else_is_echoed_and_said_to_be_offline() -> None:
+    async with OfflineLLM() as model, AgentSession(llm=model) as session:
+        await session.start(ParleyAssistant(instructions="x", list_uploads=_no_uploads))
+        result: RunResult[None] = await session.run(user_input="bananas are yellow")
+        reply = result.expect.next_event().is_message(role="assistant")
+        text = reply.event().item.text_content or ""
+        assert "offline" in text and "bananas are yellow" in text
+
+
+async def test_tool_failure_is_reported_not_raised() -> None:
+    async def broken() -> list[dict[str, object]]:
+        raise OSError("connection refused")
+
+    async with OfflineLLM() as model, AgentSession(llm=model) as session:
+        await session.start(ParleyAssistant(instructions="x", list_uploads=broken))
+        result: RunResult[None] = await session.run(user_input="summarise the document")
+        result.expect.next_event().is_function_call(name="search_documents")
+        output = result.expect.next_event().is_function_call_output(is_error=True)
+        assert "not reachable" in output.event().item.output
+
+
+def test_greeting_when_no_user_has_spoken() -> None:
+    ctx = llm.ChatContext()
+    ctx.add_message(role="system", content="Greet the user")
+    plan = plan_reply(ctx, {"get_current_time"}, "Juno")
+    assert isinstance(plan, TextPlan) and "Juno" in plan.text and "offline" in plan.text
+
+
+def test_time_tool_only_when_offered() -> None:
+    ctx = llm.ChatContext()
+    ctx.add_message(role="user", content="what time is it")
+    assert isinstance(plan_reply(ctx, {"get_current_time"}, "P"), ToolCallPlan)
+    assert isinstance(plan_reply(ctx, set(), "P"), TextPlan)

@@ -1,0 +1,84 @@
+"""The worker process: CLI entry, prewarm, health endpoint, explicit agent name, SIGTERM drain."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+from livekit.agents import inference
+
+from agent_app.settings import AgentSettings
+from agent_app.worker import prewarm
+from tests.agent.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_prewarm_loads_models_and_settings_once_per_process() -> None:
+    proc = SimpleNamespace(userdata={})
+    prewarm(proc)  # type: ignore[arg-type]
+    assert isinstance(proc.userdata["settings"], AgentSettings)
+    assert isinstance(proc.userdata["vad"], inference.VAD)
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return resp.status, resp.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def test_worker_serves_health_and_drains_on_sigterm() -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}",  # nothing listens: registration retries
+        "HEALTH_PORT": str(port),
+        "AGENT_NAME": "parley-test-agent",
+        "DRAIN_TIMEOUT_SECONDS": "5",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent_app", "start"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while _get(f"http://127.0.0.1:{port}/")[0] != 200:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "health endpoint never came up"
+            time.sleep(0.1)
+        status, body = _get(f"http://127.0.0.1:{port}/worker")
+        assert status == 200 and json.loads(body)["agent_name"] == "parley-test-agent"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_cli_lists_the_livekit_commands() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "agent_app", "--help"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0
+    for command in ("start", "dev", "console", "download-files"):
+        assert command in out.stdout
