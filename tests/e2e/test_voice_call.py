@@ -31,5 +31,5 @@ async def test_every_turn_gets_a_spoken_reply_and_lands_in_the_transcript(
     roles = [item["role"] for item in result.transcript]
     assert roles.count("user") >= len(CALLER_SENTENCES), result.transcript
     assert roles.count("assistant") >= len(CALLER_SENTENCES), result.transcript
-    turn_indexes = [item["turnIndex"] for item in result.transcript]
+    turn_indexes = [int(str(item["turnIndex"])) for item in result.transcript]
     assert turn_indexes == sorted(turn_indexes)
