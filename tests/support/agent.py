@@ -32,7 +32,7 @@ def start_agent(
         "TTS_PROVIDERS": "local",
         "LOCAL_STT_PHRASES": "|".join(CALLER_SENTENCES),
         # A loaded 2-core test machine must not make the worker refuse jobs.
-        "LOAD_THRESHOLD": "1.0",
+        "LOAD_THRESHOLD": "2",
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
