@@ -17,8 +17,12 @@ def start_agent(
     agent_key: str,
     redis_url: str | None = None,
     name: str = "agent",
+    *,
+    module: str = "agent_app",
+    extra_env: dict[str, str] | None = None,
 ) -> ManagedProcess:
-    """`python -m agent_app start` with offline providers; waits until it has registered."""
+    """`python -m <module> start` (the agent worker, by default) with offline providers;
+    waits until it has registered. ``extra_env`` overrides or adds settings."""
     port = free_port()
     env = {
         "LIVEKIT_URL": livekit_url,
@@ -36,8 +40,9 @@ def start_agent(
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(extra_env or {})
     proc = ManagedProcess(
-        f"{name}-{port}", [str(VENV_BIN / "python"), "-m", "agent_app", "start"], work, env=env
+        f"{name}-{port}", [str(VENV_BIN / "python"), "-m", module, "start"], work, env=env
     ).start()
     proc.wait_ready(lambda: "registered worker" in _read(proc.log_path), timeout=90)
     return proc
