@@ -14,7 +14,7 @@ from collections.abc import Callable
 from livekit.agents import llm
 
 from agent_app.outbox import Outbox
-from agent_app.state import SessionSnapshot, StateStore
+from agent_app.state import RECENT_SEGMENTS, SessionSnapshot, StateStore
 from agent_app.telemetry import TurnMetrics
 from agent_app.transcripts import TurnCounter, to_segment
 
@@ -80,6 +80,9 @@ class ConversationRecorder:
             )
             if segment is not None:
                 self._outbox.submit("transcript", segment)
+                recent = self.snapshot.segments
+                recent.append(segment)
+                del recent[:-RECENT_SEGMENTS]
         self.request_snapshot()
 
     def request_snapshot(self) -> None:

@@ -25,6 +25,7 @@ from agent_app.assistant import ParleyAssistant
 from agent_app.conversation import ConversationRecorder, document_message, restore_chat
 from agent_app.documents import Document
 from agent_app.lifecycle import RoomEventRecorder
+from agent_app.liveness import LeaseHolder, LivenessOptions, SessionLease
 from agent_app.outbox import Outbox, OutboxOptions
 from agent_app.providers.factory import Providers, build_providers
 from agent_app.settings import AgentSettings
@@ -137,6 +138,9 @@ class ParleySession:
         )
         if snapshot is not None:
             self.intake.announced.update(snapshot.uploads)
+            for segment in snapshot.segments:
+                # the previous agent may have died before its outbox sent these
+                self.outbox.submit("transcript", segment)
         self.session.on("conversation_item_added", self._on_item)
         self.agent = ParleyAssistant(
             instructions=self.settings.persona_prompt(),
@@ -243,14 +247,37 @@ async def entrypoint(ctx: JobContext) -> None:
     agent = await parley.prepare()
     if metadata.restore and not parley.restored:
         logger.warning("restore requested but no snapshot found")
+    lease = await _hold_lease(settings, session_id, ctx)
 
     events.add_data_handler(UPLOADS_TOPIC, parley.intake.on_data)
     ctx.room.register_byte_stream_handler(FILES_TOPIC, parley.intake.on_byte_stream)
 
     async def on_shutdown(reason: str) -> None:
         logger.info("job shutting down", extra={"reason": reason})
+        if lease is not None:
+            await asyncio.to_thread(lease.release)
         await parley.close(max(1.0, settings.job_shutdown_timeout_seconds - 1.0))
 
     ctx.add_shutdown_callback(on_shutdown)
     await parley.session.start(agent=agent, room=ctx.room)
     parley.greet()
+
+
+async def _hold_lease(
+    settings: AgentSettings, session_id: str, ctx: JobContext
+) -> SessionLease | None:
+    """With Redis, a lease that lets another worker notice quickly if this process dies."""
+    if settings.redis_url is None:
+        return None
+    lease = SessionLease(
+        settings.redis_url.get_secret_value(),
+        LeaseHolder(session_id, ctx.room.name, ctx.room.local_participant.identity),
+        LivenessOptions.for_ttl(settings.agent_lease_ttl_seconds, settings.state_ttl_seconds),
+    )
+    try:
+        await asyncio.to_thread(lease.acquire)
+    except Exception as e:
+        # recovery gets slower (LiveKit's own timeout), the call itself is unaffected
+        logger.warning("could not take the session lease", extra={"error": str(e)})
+        return None
+    return lease

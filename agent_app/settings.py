@@ -53,6 +53,9 @@ class AgentSettings(BaseSettings):
     # Conversation state; absent means in-memory (one process, lost on exit)
     redis_url: SecretStr | None = None
     state_ttl_seconds: int = Field(default=86_400, gt=0)
+    # With Redis, each job holds a lease renewed every 0.5 s; when it lapses this long,
+    # another worker has the dead agent removed so the API re-dispatches the call.
+    agent_lease_ttl_seconds: float = Field(default=2.0, ge=1.0)
 
     # Provider chains, first = preferred; None picks from the configured credentials
     stt_providers: ProviderList = None

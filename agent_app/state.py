@@ -14,6 +14,8 @@ from typing import Any, Protocol
 import redis.asyncio as redis
 
 KEY_PREFIX = "parley:session:"
+RECENT_SEGMENTS = 32
+"""Segments a snapshot keeps for re-delivery; more than a kill -9 can leave unsent."""
 
 
 @dataclass
@@ -32,6 +34,10 @@ class SessionSnapshot:
     """``ChatContext.to_dict()`` of the conversation (instructions excluded)."""
     uploads: list[str] = field(default_factory=list)
     """Upload ids already added to the conversation."""
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    """The latest transcript segments (at most ``RECENT_SEGMENTS``). A restoring agent sends
+    them again: the dead agent's outbox may not have delivered them, and the API upserts by
+    segment id, so a repeat changes nothing."""
     updated_at: float = field(default_factory=time.time)
     """Unix time of the last write."""
 

@@ -13,6 +13,7 @@ from livekit.agents import AgentServer, JobProcess, cli, inference
 
 from agent_app import redaction, telemetry
 from agent_app.job import entrypoint
+from agent_app.liveness import LivenessOptions, Watchdog, livekit_remover
 from agent_app.providers.factory import import_plugins
 from agent_app.settings import AgentSettings
 
@@ -64,4 +65,19 @@ def main() -> None:
             "tts": settings.chain("tts"),
         },
     )
+    if settings.redis_url is not None:
+        start_watchdog(settings)
     cli.run_app(build_server(settings))
+
+
+def start_watchdog(settings: AgentSettings) -> None:
+    """Watch the other workers' sessions: a lapsed lease means a dead agent (liveness.py)."""
+    assert settings.redis_url is not None
+    remover = livekit_remover(
+        settings.livekit_url,
+        settings.livekit_api_key,
+        settings.livekit_api_secret.get_secret_value(),
+        timeout=settings.api_timeout_seconds,
+    )
+    options = LivenessOptions.for_ttl(settings.agent_lease_ttl_seconds, settings.state_ttl_seconds)
+    Watchdog(settings.redis_url.get_secret_value(), remover, options).start_thread()

@@ -28,6 +28,7 @@ SEARCH_TOOL = "search_documents"
 
 _TIME = re.compile(r"\b(time|clock|date|what day)\b", re.I)
 _DOCS = re.compile(r"\b(documents?|files?|upload\w*|pdf|summar\w*|quote|read|says?)\b", re.I)
+_RECALL = re.compile(r"\bwhat did i (say|ask)\b", re.I)
 _MAX_SPOKEN_CHARS = 400
 
 
@@ -66,7 +67,8 @@ def plan_reply(
     if last_user is None:
         return TextPlan(
             f"Hi, I'm {persona}. I'm running offline without a language model, so I can "
-            "tell you the time, read documents you share, and repeat what I hear."
+            "tell you the time, read documents you share, repeat what I hear, and "
+            "recall what you said before."
         )
     outputs = [item for item in items[last_user + 1 :] if isinstance(item, llm.FunctionCallOutput)]
     if outputs:
@@ -79,11 +81,26 @@ def plan_reply(
         return ToolCallPlan(SEARCH_TOOL, {"query": heard})
     if _TIME.search(heard) and TIME_TOOL in tool_names:
         return ToolCallPlan(TIME_TOOL, {})
+    if _RECALL.search(heard):
+        return TextPlan(_recall(items[:last_user]))
     if not heard:
         return TextPlan("I didn't catch that. I'm running offline; could you say it again?")
     return TextPlan(
         f"I'm running offline without a language model. I heard: {_shorten(heard, 200)}"
     )
+
+
+def _recall(earlier: list[llm.ChatItem]) -> str:
+    """Quote the user's previous message: proof the conversation's history is there."""
+    said = [
+        (item.text_content or "").strip()
+        for item in earlier
+        if isinstance(item, llm.ChatMessage) and item.role == "user"
+    ]
+    previous = next((text for text in reversed(said) if text), None)
+    if previous is None:
+        return "You haven't said anything before that."
+    return f"Before that you said: {_shorten(previous, 200)}"
 
 
 def _is_user_message(item: llm.ChatItem) -> bool:

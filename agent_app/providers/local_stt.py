@@ -22,8 +22,11 @@ from livekit.agents.utils import AudioBuffer
 from pocketsphinx import Decoder
 
 SAMPLE_RATE = 16_000
-# pocketsphinx clips words that touch the buffer edges; VAD segments start right at speech
-_PAD = np.zeros(SAMPLE_RATE // 4, dtype=np.int16)
+# pocketsphinx clips words that touch the buffer edges, and VAD segments start and end
+# right at speech. The padding is a faint noise floor, not digital zeros: on exact
+# silence the decoder often stops short of the grammar's last word ("what did i ask"
+# came out as "what did i").
+_PAD = np.random.default_rng(0).normal(0, 20, SAMPLE_RATE // 4).astype(np.int16)
 
 
 def _jsgf(phrases: list[str]) -> str:

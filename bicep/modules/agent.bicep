@@ -53,6 +53,10 @@ param apiUrl string
 param apiTimeoutSeconds string = '5'
 param redisUrl string = ''
 param stateTtlSeconds int = 86400
+
+@description('Seconds a job\'s Redis lease outlives its last renewal: how long a dead agent goes unnoticed before another worker has it removed and the API re-dispatches the call.')
+param agentLeaseTtlSeconds string = '2'
+
 param sttProviders string = ''
 param llmProviders string = ''
 param ttsProviders string = ''
@@ -102,6 +106,10 @@ var plainEnv = [
   {
     name: 'STATE_TTL_SECONDS'
     value: string(stateTtlSeconds)
+  }
+  {
+    name: 'AGENT_LEASE_TTL_SECONDS'
+    value: agentLeaseTtlSeconds
   }
   {
     name: 'AZURE_OPENAI_API_VERSION'

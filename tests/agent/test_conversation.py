@@ -89,3 +89,18 @@ def test_time_tool_only_when_offered() -> None:
     ctx.add_message(role="user", content="what time is it")
     assert isinstance(plan_reply(ctx, {"get_current_time"}, "P"), ToolCallPlan)
     assert isinstance(plan_reply(ctx, set(), "P"), TextPlan)
+
+
+def test_recall_quotes_the_previous_user_message() -> None:
+    ctx = llm.ChatContext()
+    ctx.add_message(role="user", content="hello there")
+    ctx.add_message(role="assistant", content="I heard: hello there")
+    ctx.add_message(role="user", content="  ")
+    ctx.add_message(role="user", content="what did i say")
+    plan = plan_reply(ctx, {"get_current_time"}, "P")
+    assert isinstance(plan, TextPlan) and plan.text == "Before that you said: hello there"
+
+    fresh = llm.ChatContext()
+    fresh.add_message(role="user", content="What did I say?")
+    plan = plan_reply(fresh, set(), "P")
+    assert isinstance(plan, TextPlan) and "haven't said anything" in plan.text

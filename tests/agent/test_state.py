@@ -13,7 +13,7 @@ from agent_app.job import ParleySession
 from agent_app.outbox import OutboxOptions
 from agent_app.providers.factory import Providers
 from agent_app.providers.local_llm import OfflineLLM
-from agent_app.state import MemoryStateStore, RedisStateStore, SessionSnapshot
+from agent_app.state import MemoryStateStore, RedisStateStore, SessionSnapshot, StateStore
 from tests.agent.helpers import settings
 from tests.agent.servers import FakeParleyApi, serve
 
@@ -35,7 +35,9 @@ async def test_memory_store_expires() -> None:
     assert await store.load("RM_x") is None
 
 
-def _session(url: str, redis_url: str, sid: str, model: lk_llm.LLM[Any]) -> ParleySession:
+def _session(
+    url: str, redis_url: str, sid: str, model: lk_llm.LLM[Any], store: StateStore | None = None
+) -> ParleySession:
     cfg = settings(redis_url=redis_url)
     providers = Providers(stt=None, llm=model, tts=None)  # type: ignore[arg-type]
     return ParleySession(
@@ -43,7 +45,7 @@ def _session(url: str, redis_url: str, sid: str, model: lk_llm.LLM[Any]) -> Parl
         session_id=sid,
         room_name="room-a",
         api=ParleyApi(url, "agent-key"),
-        store=RedisStateStore(redis_url, cfg.state_ttl_seconds),
+        store=store or RedisStateStore(redis_url, cfg.state_ttl_seconds),
         providers=providers,
         vad_model=None,
         outbox_options=OutboxOptions(backoff_base=0.01, backoff_cap=0.05),
@@ -97,3 +99,30 @@ async def test_snapshot_failure_does_not_break_the_conversation() -> None:
         result.expect.next_event().is_message(role="assistant")
         await session.close(2)
     assert len(fake.segments) == 2
+
+
+async def test_segments_the_dead_agent_never_sent_are_sent_by_the_next() -> None:
+    """kill -9 can leave segments in the dead agent's outbox; its snapshot still has them."""
+    fake = FakeParleyApi()
+    store = MemoryStateStore(ttl_seconds=60)
+    sid = f"RM_{uuid.uuid4().hex[:8]}"
+    async with OfflineLLM() as model:
+        # the API is unreachable for the first agent: nothing leaves its outbox
+        first = _session("http://127.0.0.1:1", "", sid, model, store)
+        agent = await first.prepare()
+        assert first.recorder is not None
+        await first.session.start(agent)
+        await first.session.run(user_input="my name is Ada")
+        await first.recorder.wait_saved()
+        assert first.outbox.delivered == 0
+        await first.session.aclose()
+        await first.outbox.aclose(0.1)
+
+    async with serve(fake.app()) as url, OfflineLLM() as model:
+        second = _session(url, "", sid, model, store)
+        await second.prepare()
+        assert second.restored
+        assert await second.outbox.flush(10)
+        await second.outbox.aclose(1)
+    assert sorted(fake.segments) == [f"{sid}-000000-user", f"{sid}-000001-assistant"]
+    assert fake.segments[f"{sid}-000000-user"]["text"] == "my name is Ada"

@@ -41,6 +41,9 @@ def livekit_config(port: int, tcp_port: int, udp_port: int, webhook_url: str | N
         "  node_ip: 127.0.0.1\n"
         f"keys:\n  {DEV_LIVEKIT_KEY}: {DEV_LIVEKIT_SECRET}\n"
         "room:\n  empty_timeout: 10\n  departure_timeout: 2\n"
+        # The server offers jobs only to workers below this CPU load (default 0.7); the
+        # agents' LOAD_THRESHOLD=2 is not enough on a busy 2-core test machine.
+        "agents:\n  target_load: 2.0\n"
         "logging:\n  level: info\n"
         f"{webhook}"
     )
