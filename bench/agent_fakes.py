@@ -82,13 +82,18 @@ class _FixedStream(llm.LLMStream):
 
 
 class FixedTTS(tts.TTS[None]):
-    def __init__(self, ttfb: float, sample_rate: int = 24_000) -> None:
+    """Answers every sentence with ``audio_seconds`` of a 440 Hz tone after ``ttfb``: loud
+    enough (RMS about 4,200 in int16) for a listener to tell the reply from silence."""
+
+    def __init__(self, ttfb: float, sample_rate: int = 24_000, audio_seconds: float = 0.2) -> None:
         super().__init__(
             capabilities=tts.TTSCapabilities(streaming=False),
             sample_rate=sample_rate,
             num_channels=1,
         )
         self._ttfb = ttfb
+        t = np.arange(int(sample_rate * audio_seconds)) / sample_rate
+        self._audio = (6000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16).tobytes()
 
     def synthesize(
         self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
@@ -107,5 +112,5 @@ class _FixedAudio(tts.ChunkedStream):
             num_channels=1,
             mime_type="audio/pcm",
         )
-        output_emitter.push(np.zeros(fixed.sample_rate // 5, dtype=np.int16).tobytes())
+        output_emitter.push(fixed._audio)
         output_emitter.flush()

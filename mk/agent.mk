@@ -26,3 +26,7 @@ agent-bench: deps ## agent benchmarks: orchestration overhead, memory, start-up 
 	$(PY) -m bench.agent_overhead
 	$(PY) -m bench.agent_memory
 	$(PY) -m bench.agent_startup
+
+.PHONY: bench-e2e
+bench-e2e: deps ## end-to-end voice benchmark: v2v latency (offline providers), concurrent calls per worker
+	$(PY) -m bench.e2e $(BENCH_E2E_ARGS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import tempfile
 import time
 import uuid
 import wave
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +61,9 @@ class CallResult:
         return all(t.reply_started is not None for t in self.turns)
 
 
+@functools.lru_cache(maxsize=64)
 def synthesize(text: str) -> np.ndarray:
-    """eSpeak NG speech as 48 kHz mono int16."""
+    """eSpeak NG speech as 48 kHz mono int16 (cached, read-only)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "say.wav"
         subprocess.run(["espeak-ng", "-s", "150", "-w", str(path), text], check=True, timeout=30)
@@ -68,7 +71,15 @@ def synthesize(text: str) -> np.ndarray:
             rate = wav.getframerate()
             pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
     positions = np.arange(0, len(pcm), rate / SAMPLE_RATE)
-    return np.interp(positions, np.arange(len(pcm)), pcm).astype(np.int16)
+    speech = np.interp(positions, np.arange(len(pcm)), pcm).astype(np.int16)
+    speech.setflags(write=False)
+    return speech
+
+
+def is_voiced(samples: np.ndarray) -> bool:
+    """Whether a frame of int16 samples is louder than ``SPEECH_RMS``."""
+    floats = samples.astype(np.float32)
+    return bool(floats.size) and float(np.sqrt(np.mean(floats**2))) > SPEECH_RMS
 
 
 class AgentEar:
@@ -85,9 +96,8 @@ class AgentEar:
         self.track_ready.set()
         stream = rtc.AudioStream(track, sample_rate=SAMPLE_RATE, num_channels=1)
         async for event in stream:
-            samples = np.frombuffer(event.frame.data, dtype=np.int16).astype(np.float32)
             now = time.perf_counter()
-            if samples.size and float(np.sqrt(np.mean(samples**2))) > SPEECH_RMS:
+            if is_voiced(np.frombuffer(event.frame.data, dtype=np.int16)):
                 if not self.speaking:
                     self.speaking = True
                     self.started_at = now
@@ -101,14 +111,22 @@ class AgentEar:
 
 
 async def speak(source: rtc.AudioSource, pcm: np.ndarray) -> float:
-    """Send speech in real time; returns when the last voiced frame left."""
+    """Send speech in real time; returns when the last voiced frame leaves the source.
+
+    ``capture_frame`` returns as soon as a frame is queued, and the source's queue holds
+    up to a second of audio (kept full by the silence between sentences): the frame is
+    sent ``queued_duration`` later, which is when a microphone would have captured it.
+    """
+    last_voiced = time.perf_counter()
     for start in range(0, len(pcm), FRAME_SAMPLES):
         chunk = pcm[start : start + FRAME_SAMPLES]
         if len(chunk) < FRAME_SAMPLES:
             chunk = np.pad(chunk, (0, FRAME_SAMPLES - len(chunk)))
         frame = rtc.AudioFrame(chunk.tobytes(), SAMPLE_RATE, 1, FRAME_SAMPLES)
         await source.capture_frame(frame)
-    return time.perf_counter()
+        if is_voiced(chunk):
+            last_voiced = time.perf_counter() + source.queued_duration
+    return last_voiced
 
 
 async def keep_silence(source: rtc.AudioSource, stop: asyncio.Event) -> None:
@@ -119,8 +137,19 @@ async def keep_silence(source: rtc.AudioSource, stop: asyncio.Event) -> None:
 
 
 async def call(
-    api_url: str, api_key: str, sentences: list[str], reply_timeout: float
+    api_url: str,
+    api_key: str,
+    sentences: list[str],
+    reply_timeout: float,
+    *,
+    before_speaking: Callable[[], Awaitable[None]] | None = None,
+    read_back: bool = True,
 ) -> CallResult:
+    """One call: join, let the agent greet, say each sentence and wait for its reply.
+
+    ``before_speaking`` is awaited after the greeting (to line up concurrent callers);
+    ``read_back=False`` skips reading the transcript back from the API afterwards.
+    """
     headers = {"x-api-key": api_key}
     async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
         resp = await client.post(
@@ -159,6 +188,8 @@ async def call(
             except TimeoutError:
                 pass  # no greeting; the conversation can start right away
             await wait_for_quiet(ear, reply_timeout * 4)
+            if before_speaking is not None:
+                await before_speaking()
             for sentence in sentences:
                 pcm = synthesize(sentence)
                 ear.reset()
@@ -181,7 +212,8 @@ async def call(
             await room.disconnect()
             for task in listeners:
                 task.cancel()
-        result.transcript = await read_transcript(client, headers, session_id, len(sentences))
+        if read_back:
+            result.transcript = await read_transcript(client, headers, session_id, len(sentences))
     return result
 
 
