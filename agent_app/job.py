@@ -63,10 +63,16 @@ class DispatchMetadata:
         )
 
 
-def turn_handling() -> TurnHandlingOptions:
-    """Local v1-mini end-of-turn model (dev mode would pick a cloud one) and VAD barge-in."""
+def turn_handling(settings: AgentSettings | None = None) -> TurnHandlingOptions:
+    """Local v1-mini end-of-turn model (dev mode would pick a cloud one), the configured
+    endpointing delays, and VAD barge-in."""
+    settings = settings or AgentSettings()
     return TurnHandlingOptions(
         turn_detection=inference.TurnDetector(version="v1-mini"),
+        endpointing={
+            "min_delay": settings.min_endpointing_delay_seconds,
+            "max_delay": settings.max_endpointing_delay_seconds,
+        },
         interruption={"mode": "vad"},
     )
 
@@ -100,7 +106,7 @@ class ParleySession:
             llm=providers.llm,
             tts=providers.tts,
             vad=vad_model,
-            turn_handling=turn_options if turn_options is not None else turn_handling(),
+            turn_handling=turn_options if turn_options is not None else turn_handling(settings),
         )
         self.recorder: ConversationRecorder | None = None
         self.events = events or RoomEventRecorder()

@@ -102,6 +102,11 @@ class AgentSettings(BaseSettings):
     # refuses: for a shared development machine or end-to-end tests, not production.
     load_threshold: float = Field(default=0.7, gt=0)
 
+    # End of turn: after the user stops, wait at least the min delay; when the end-of-turn
+    # model judges the sentence unfinished, wait up to the max delay for more.
+    min_endpointing_delay_seconds: float = Field(default=0.3, gt=0)
+    max_endpointing_delay_seconds: float = Field(default=2.5, gt=0)
+
     # Conversation
     persona: str = "Parley"
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
@@ -135,6 +140,10 @@ class AgentSettings(BaseSettings):
             for name in chain or []:
                 if name not in SUPPORTED[kind]:
                     raise ValueError(f"{kind.upper()}_PROVIDERS: {name!r} cannot do {kind}")
+        if self.max_endpointing_delay_seconds < self.min_endpointing_delay_seconds:
+            raise ValueError(
+                "MAX_ENDPOINTING_DELAY_SECONDS must be at least MIN_ENDPOINTING_DELAY_SECONDS"
+            )
         # SIGTERM → drain → job shutdown callbacks → exit, all before the platform's SIGKILL
         budget = self.drain_timeout_seconds + self.job_shutdown_timeout_seconds + 2
         if budget > self.termination_grace_seconds:

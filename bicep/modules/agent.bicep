@@ -57,6 +57,12 @@ param stateTtlSeconds int = 86400
 @description('Seconds a job\'s Redis lease outlives its last renewal: how long a dead agent goes unnoticed before another worker has it removed and the API re-dispatches the call.')
 param agentLeaseTtlSeconds string = '2'
 
+@description('Seconds of silence after which a turn the end-of-turn model judges finished is answered.')
+param minEndpointingDelaySeconds string = '0.3'
+
+@description('Longest wait, in seconds, for more words when the end-of-turn model judges the sentence unfinished.')
+param maxEndpointingDelaySeconds string = '2.5'
+
 param sttProviders string = ''
 param llmProviders string = ''
 param ttsProviders string = ''
@@ -110,6 +116,14 @@ var plainEnv = [
   {
     name: 'AGENT_LEASE_TTL_SECONDS'
     value: agentLeaseTtlSeconds
+  }
+  {
+    name: 'MIN_ENDPOINTING_DELAY_SECONDS'
+    value: minEndpointingDelaySeconds
+  }
+  {
+    name: 'MAX_ENDPOINTING_DELAY_SECONDS'
+    value: maxEndpointingDelaySeconds
   }
   {
     name: 'AZURE_OPENAI_API_VERSION'
