@@ -245,7 +245,7 @@ async def entrypoint(ctx: JobContext) -> None:
         session_id=session_id,
         room_name=ctx.room.name,
         api=api,
-        store=open_store(redis_url, settings.state_ttl_seconds),
+        store=open_store(redis_url, settings.state_ttl_seconds, settings.azure_client_id),
         providers=providers,
         vad_model=vad_model,
         events=events,
@@ -278,7 +278,9 @@ async def _hold_lease(
     lease = SessionLease(
         settings.redis_url.get_secret_value(),
         LeaseHolder(session_id, ctx.room.name, ctx.room.local_participant.identity),
-        LivenessOptions.for_ttl(settings.agent_lease_ttl_seconds, settings.state_ttl_seconds),
+        LivenessOptions.for_ttl(
+            settings.agent_lease_ttl_seconds, settings.state_ttl_seconds, settings.azure_client_id
+        ),
     )
     try:
         await asyncio.to_thread(lease.acquire)

@@ -28,6 +28,8 @@ import aiohttp
 import redis
 from livekit import api
 
+from agent_app.redis_auth import connection_args
+
 logger = logging.getLogger("parley.agent.liveness")
 
 ACTIVE_SESSIONS = "parley:active-sessions"
@@ -66,21 +68,30 @@ class LivenessOptions:
     """Socket timeout of every Redis call."""
     holder_ttl: int = 86_400
     """Seconds the holder record lives (a session never lasts that long)."""
+    azure_client_id: str | None = None
+    """Managed identity for Entra ID auth to Redis (see ``redis_auth``)."""
 
     @classmethod
-    def for_ttl(cls, lease_ttl: float, holder_ttl: int) -> LivenessOptions:
+    def for_ttl(
+        cls, lease_ttl: float, holder_ttl: int, azure_client_id: str | None = None
+    ) -> LivenessOptions:
         """Renew and scan four times per TTL."""
         return cls(
             lease_ttl=lease_ttl,
             renew_interval=lease_ttl / 4,
             scan_interval=lease_ttl / 4,
             holder_ttl=holder_ttl,
+            azure_client_id=azure_client_id,
         )
 
 
 def _client(url: str, options: LivenessOptions) -> redis.Redis:
+    url, auth = connection_args(url, options.azure_client_id)
     return redis.Redis.from_url(
-        url, socket_timeout=options.redis_timeout, socket_connect_timeout=options.redis_timeout
+        url,
+        socket_timeout=options.redis_timeout,
+        socket_connect_timeout=options.redis_timeout,
+        **auth,
     )
 
 

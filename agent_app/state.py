@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import redis.asyncio as redis
+from azure.core.credentials import TokenCredential
+
+from agent_app.redis_auth import connection_args
 
 KEY_PREFIX = "parley:session:"
 RECENT_SEGMENTS = 32
@@ -88,10 +91,19 @@ class MemoryStateStore:
 class RedisStateStore:
     """Snapshots as JSON strings under ``parley:session:{id}`` with ``EX`` TTL."""
 
-    def __init__(self, url: str, ttl_seconds: int, *, timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        ttl_seconds: int,
+        *,
+        timeout: float = 2.0,
+        client_id: str | None = None,
+        credential: TokenCredential | None = None,
+    ) -> None:
         self._ttl = ttl_seconds
+        url, auth = connection_args(url, client_id, credential)
         self._redis = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, **auth
         )
 
     async def save(self, snapshot: SessionSnapshot) -> None:
@@ -112,8 +124,8 @@ class RedisStateStore:
         await self._redis.aclose()
 
 
-def open_store(redis_url: str | None, ttl_seconds: int) -> StateStore:
+def open_store(redis_url: str | None, ttl_seconds: int, client_id: str | None = None) -> StateStore:
     """Redis when a URL is configured, else memory."""
     if redis_url:
-        return RedisStateStore(redis_url, ttl_seconds)
+        return RedisStateStore(redis_url, ttl_seconds, client_id=client_id)
     return MemoryStateStore(ttl_seconds)

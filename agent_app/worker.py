@@ -79,5 +79,7 @@ def start_watchdog(settings: AgentSettings) -> None:
         settings.livekit_api_secret.get_secret_value(),
         timeout=settings.api_timeout_seconds,
     )
-    options = LivenessOptions.for_ttl(settings.agent_lease_ttl_seconds, settings.state_ttl_seconds)
+    options = LivenessOptions.for_ttl(
+        settings.agent_lease_ttl_seconds, settings.state_ttl_seconds, settings.azure_client_id
+    )
     Watchdog(settings.redis_url.get_secret_value(), remover, options).start_thread()
