@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from functions.errors import install_error_handlers
-from functions.routes import health, sessions, tokens, uploads, webhooks
+from functions.routes import health, metrics, sessions, tokens, uploads, webhooks
 from functions.services import ServiceHolder
 from functions.settings import ApiSettings, get_settings
 
@@ -46,7 +46,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.services = holder
     install_error_handlers(app)
-    for module in (health, tokens, webhooks, sessions, uploads):
+    for module in (health, tokens, webhooks, sessions, uploads, metrics):
         app.include_router(module.router, prefix="/api")
     if WEB_DIST.is_dir():
         app.mount("/app", StaticFiles(directory=WEB_DIST, html=True), name="web")

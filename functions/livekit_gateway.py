@@ -67,6 +67,11 @@ class LiveKitGateway:
             )
         )
 
+    async def room_occupancy(self) -> tuple[int, int]:
+        """(rooms with participants, all rooms) on the server right now."""
+        rooms = (await self._api().room.list_rooms(api.ListRoomsRequest())).rooms
+        return sum(1 for r in rooms if r.num_participants > 0), len(rooms)
+
     async def participant_kinds(self, room: str) -> list[int]:
         """The kinds (standard, agent, ...) of the participants in ``room`` right now."""
         listing = await self._api().room.list_participants(api.ListParticipantsRequest(room=room))

@@ -175,6 +175,13 @@ class DependencyState(BaseModel):
     detail: str | None = None
 
 
+class AgentMetrics(BaseModel):
+    """Load figures for autoscaling (the KEDA metrics-api rule reads ``activeSessions``)."""
+
+    activeSessions: int = Field(ge=0, description="Rooms with at least one participant now.")
+    rooms: int = Field(ge=0, description="Rooms the LiveKit server holds, empty ones included.")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str

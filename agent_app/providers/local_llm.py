@@ -66,9 +66,9 @@ def plan_reply(
     last_user = next((i for i in range(len(items) - 1, -1, -1) if _is_user_message(items[i])), None)
     if last_user is None:
         return TextPlan(
-            f"Hi, I'm {persona}. I'm running offline without a language model, so I can "
-            "tell you the time, read documents you share, repeat what I hear, and "
-            "recall what you said before."
+            # short: nobody can speak until it ends
+            f"Hi, I'm {persona}, running offline. I can tell the time, read files you "
+            "share, and repeat or recall what you say."
         )
     outputs = [item for item in items[last_user + 1 :] if isinstance(item, llm.FunctionCallOutput)]
     if outputs:

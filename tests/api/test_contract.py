@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.api.conftest import INTEGRATOR
+from tests.api.conftest import AGENT, INTEGRATOR
 
 ROUTES = {
     ("get", "/api/health"),
@@ -22,6 +22,7 @@ ROUTES = {
     ("get", "/api/sessions/{sessionId}/uploads"),
     ("post", "/api/sessions/{sessionId}/uploads/{uploadId}/complete"),
     ("get", "/api/sessions/{sessionId}/uploads/{uploadId}"),
+    ("get", "/api/metrics/agents"),
 }
 
 
@@ -78,3 +79,10 @@ async def test_every_error_is_json_with_a_stable_code(client: httpx.AsyncClient)
         body = resp.json()
         assert set(body) == {"error", "message"}
         assert body["error"].replace("_", "").isalpha()
+
+
+async def test_agent_metrics_say_when_livekit_is_unreachable(client: httpx.AsyncClient) -> None:
+    # no LiveKit server runs in these tests: a scaler must see an error, not zero calls
+    resp = await client.get("/api/metrics/agents", headers=AGENT)
+    assert resp.status_code == 503 and resp.json()["error"] == "livekit_unavailable"
+    assert (await client.get("/api/metrics/agents")).status_code == 401

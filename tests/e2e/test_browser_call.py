@@ -42,7 +42,7 @@ SENTENCE = "what time is it"
 VOICE = "en+f3"
 # Chromium's fake microphone starts the file when the page opens the microphone, right after
 # connecting: before the agent has joined. So the caller first stays silent, the way a person
-# waits for the greeting (~1 s to join, ~9 s of offline greeting). Talking over the greeting
+# waits for the greeting (~1 s to join, ~7 s of offline greeting). Talking over the greeting
 # still works (barge-in), but through the browser's echo canceller pocketsphinx then mishears
 # eSpeak now and then; `agentStateAtSpeech` in a failure report says which case it was.
 LEAD_SILENCE_S = 12.0

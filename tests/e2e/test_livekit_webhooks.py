@@ -111,3 +111,44 @@ async def test_token_for_an_existing_room_dispatches_through_the_server_api(stac
             assert (await client.post("/api/token", json=body, headers=headers)).status_code == 200
             assert len(await parley_dispatches(lk, room_name)) == 1
         await lk.room.delete_room(api.DeleteRoomRequest(room=room_name))
+
+
+async def test_agent_metrics_count_the_rooms_the_server_holds(stack: Stack) -> None:
+    """What the KEDA rule reads: rooms with someone in them, from the server itself."""
+    agent_headers = {"x-api-key": stack.api.agent_key}
+    room_name = f"metrics-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=stack.api.base_url, timeout=10) as client:
+
+        async def metrics() -> dict[str, int]:
+            resp = await client.get("/api/metrics/agents", headers=agent_headers)
+            assert resp.status_code == 200, resp.text
+            body: dict[str, int] = resp.json()
+            return body
+
+        before = await metrics()
+        token = (
+            await client.post(
+                "/api/token",
+                json={"roomName": room_name, "participantName": "counted"},
+                headers={"x-api-key": stack.api.api_key},
+            )
+        ).json()
+        room = rtc.Room()
+        await room.connect(token["serverUrl"], token["participantToken"])
+        try:
+            during = await eventually(
+                metrics,
+                lambda m: m["activeSessions"] == before["activeSessions"] + 1,
+                10,
+                "the new room to count",
+            )
+            assert during["rooms"] >= during["activeSessions"]
+        finally:
+            await room.disconnect()
+        await eventually(
+            metrics,
+            lambda m: m["activeSessions"] == before["activeSessions"],
+            15,
+            "the room to stop counting once empty",
+        )
+        assert (await client.get("/api/metrics/agents")).status_code == 401
