@@ -176,6 +176,8 @@ class Watchdog:
                 continue
             if not client.set(CLAIM_PREFIX + sid, "1", nx=True, px=claim_ms):
                 continue  # another worker's watchdog has it
+            if client.exists(LEASE_PREFIX + sid):
+                continue  # a replacement took the session over since the first look
             raw = client.get(HOLDER_PREFIX + sid)
             # a new agent re-adds the session when it takes over
             client.srem(ACTIVE_SESSIONS, sid)
@@ -191,6 +193,8 @@ class Watchdog:
                         extra={"session_id": sid, "room": holder.room},
                     )
             except Exception as e:
+                # try again once the claim expires; LiveKit's own timeout is the backstop
+                client.sadd(ACTIVE_SESSIONS, sid)
                 logger.warning(
                     "could not remove a dead agent", extra={"session_id": sid, "error": str(e)}
                 )

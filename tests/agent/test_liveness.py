@@ -87,3 +87,30 @@ async def test_a_lapsed_lease_gets_its_agent_removed_by_one_watchdog(redis_url: 
         assert await Watchdog(redis_url, remover, FAST).scan_once(client) == [replacement]
     finally:
         client.close()
+
+
+async def test_a_failed_removal_is_tried_again_after_the_claim(redis_url: str) -> None:
+    holder = _holder()
+    lease = SessionLease(redis_url, holder, FAST)
+    lease.acquire()
+    lease._stop.set()
+    calls: list[LeaseHolder] = []
+
+    async def flaky(h: LeaseHolder) -> bool:
+        calls.append(h)
+        if len(calls) == 1:
+            raise OSError("LiveKit unreachable")
+        return True
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        await _wait_for(lambda: client.exists("parley:lease:" + holder.session_id) == 0)
+        watchdog = Watchdog(redis_url, flaky, FAST)
+        assert await watchdog.scan_once(client) == []
+        assert client.sismember(ACTIVE_SESSIONS, holder.session_id), "kept for another try"
+        assert await watchdog.scan_once(client) == [], "not again while the claim holds"
+        client.delete("parley:recovering:" + holder.session_id)  # the claim expires
+        assert await watchdog.scan_once(client) == [holder]
+        assert len(calls) == 2
+    finally:
+        client.close()
