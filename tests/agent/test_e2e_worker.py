@@ -8,10 +8,6 @@ and everything lands in the API (transcript, events, upload).
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +20,7 @@ from livekit import api, rtc
 from tests.agent.audio_io import PacedMicrophone
 from tests.agent.conftest import wait_for
 from tests.agent.helpers import speech_frames
-from tests.agent.servers import free_port
+from tests.support.agent import start_agent
 from tests.support.livekit import LiveKitServer, start_livekit
 from tests.support.stack import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
 
@@ -42,54 +38,30 @@ def livekit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]
 
 
 @pytest.fixture
-def worker(livekit: LiveKitServer, live_api: Any, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def worker(livekit: LiveKitServer, live_api: Any, tmp_path: Path) -> Iterator[str]:
+    """The worker under its own agent name (nothing else may take its dispatch)."""
     agent_name = f"parley-e2e-{uuid.uuid4().hex[:6]}"
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "LIVEKIT_URL": livekit.ws_url,
-        "LIVEKIT_API_KEY": DEV_LIVEKIT_KEY,
-        "LIVEKIT_API_SECRET": DEV_LIVEKIT_SECRET,
-        "AGENT_NAME": agent_name,
-        "PARLEY_API_URL": live_api.base_url,
-        "PARLEY_AGENT_KEY": live_api.agent_key,
-        "HEALTH_PORT": str(free_port()),
-        "STT_PROVIDERS": "local",
-        "LLM_PROVIDERS": "local",
-        "TTS_PROVIDERS": "local",
-        "LOCAL_STT_PHRASES": PHRASES,
-        "DRAIN_TIMEOUT_SECONDS": "10",
-        # A loaded shared test machine must not make the worker refuse the job.
-        "LOAD_THRESHOLD": "2",
-    }
-    env.pop("REDIS_URL", None)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "agent_app", "start"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = start_agent(
+        tmp_path,
+        livekit.ws_url,
+        live_api.base_url,
+        live_api.agent_key,
+        extra_env={
+            "AGENT_NAME": agent_name,
+            "LOCAL_STT_PHRASES": PHRASES,
+            "DRAIN_TIMEOUT_SECONDS": "10",
+        },
+    )
     try:
-        yield agent_name, log
+        yield agent_name
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.stop(timeout=30)
 
 
 async def test_dispatched_agent_talks_records_and_takes_files(
-    livekit: LiveKitServer, live_api: Any, worker: tuple[str, Path], tmp_path: Path
+    livekit: LiveKitServer, live_api: Any, worker: str, tmp_path: Path
 ) -> None:
-    agent_name, log = worker
-    await wait_for(
-        lambda: "registered worker" in log.read_text(), timeout=60, what="worker registration"
-    )
+    agent_name = worker
     room_name = f"e2e-{uuid.uuid4().hex[:8]}"
     async with api.LiveKitAPI(livekit.http_url, DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET) as lk:
         await lk.room.create_room(api.CreateRoomRequest(name=room_name))
