@@ -32,6 +32,13 @@ def _holder() -> LeaseHolder:
     return LeaseHolder(f"RM_{uuid.uuid4().hex[:8]}", "room-1", "agent-AJ_1")
 
 
+def _dead_lease(redis_url: str, holder: LeaseHolder) -> None:
+    """A lease whose process "died": taken, then never renewed nor released."""
+    lease = SessionLease(redis_url, holder, FAST)
+    lease.acquire()
+    lease._stop.set()
+
+
 async def _wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -62,9 +69,7 @@ async def test_a_renewed_lease_is_left_alone(redis_url: str) -> None:
 
 async def test_a_lapsed_lease_gets_its_agent_removed_by_one_watchdog(redis_url: str) -> None:
     holder = _holder()
-    lease = SessionLease(redis_url, holder, FAST)
-    lease.acquire()
-    lease._stop.set()  # the process "dies": renewals stop, nothing is released
+    _dead_lease(redis_url, holder)
     remover = Remover()
     watchdogs = [Watchdog(redis_url, remover, FAST) for _ in range(3)]
     stops = [w.start_thread() for w in watchdogs]
@@ -78,9 +83,7 @@ async def test_a_lapsed_lease_gets_its_agent_removed_by_one_watchdog(redis_url: 
 
     # the replacement takes a new lease for the same session; its death is noticed too
     replacement = LeaseHolder(holder.session_id, holder.room, "agent-AJ_2")
-    second = SessionLease(redis_url, replacement, FAST)
-    second.acquire()
-    second._stop.set()
+    _dead_lease(redis_url, replacement)
     client = redis.Redis.from_url(redis_url)
     try:
         await _wait_for(lambda: client.exists("parley:lease:" + holder.session_id) == 0)
@@ -91,9 +94,7 @@ async def test_a_lapsed_lease_gets_its_agent_removed_by_one_watchdog(redis_url: 
 
 async def test_a_failed_removal_is_tried_again_after_the_claim(redis_url: str) -> None:
     holder = _holder()
-    lease = SessionLease(redis_url, holder, FAST)
-    lease.acquire()
-    lease._stop.set()
+    _dead_lease(redis_url, holder)
     calls: list[LeaseHolder] = []
 
     async def flaky(h: LeaseHolder) -> bool:

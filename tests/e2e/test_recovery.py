@@ -88,11 +88,34 @@ class Caller:
     ear: AgentEar
     listeners: set[asyncio.Task[None]] = field(default_factory=set)
     agents_heard: list[str] = field(default_factory=list)
+    _stop_silence: asyncio.Event = field(default_factory=asyncio.Event)
+    _silence: asyncio.Task[None] | None = None
 
     async def say(self, sentence: str) -> float:
         """Speak, then keep the line open with silence; returns when speech ended."""
+        await self._end_silence()
         self.ear.reset()
-        return await speak(self.source, synthesize(sentence))
+        spoke_until = await speak(self.source, synthesize(sentence))
+        self._stop_silence = asyncio.Event()
+        self._silence = asyncio.ensure_future(keep_silence(self.source, self._stop_silence))
+        return spoke_until
+
+    async def hear_reply(self) -> None:
+        """Wait for the agent to start speaking and then to finish."""
+        await asyncio.wait_for(self.ear.started.wait(), REPLY_TIMEOUT_S)
+        await wait_for_quiet(self.ear, REPLY_TIMEOUT_S)
+
+    async def hang_up(self) -> None:
+        await self._end_silence()
+        await self.room.disconnect()
+        for task in self.listeners:
+            task.cancel()
+
+    async def _end_silence(self) -> None:
+        self._stop_silence.set()
+        if self._silence is not None:
+            await self._silence
+            self._silence = None
 
 
 async def _join(api_url: str, api_key: str) -> tuple[Caller, dict[str, str]]:
@@ -129,27 +152,18 @@ async def test_a_killed_agent_is_replaced_and_the_call_goes_on_with_its_history(
 ) -> None:
     caller, token = await _join(stack.api.base_url, stack.api.api_key)
     session_id = await caller.room.sid
-    stop_silence = asyncio.Event()
-    silence: asyncio.Task[None] | None = None
     try:
         ear = caller.ear
-        await asyncio.wait_for(ear.started.wait(), REPLY_TIMEOUT_S)  # the greeting
-        await wait_for_quiet(ear, REPLY_TIMEOUT_S)
+        await caller.hear_reply()  # the greeting
 
         # a first turn with the first agent
         await caller.say(BEFORE)
-        silence = asyncio.ensure_future(keep_silence(caller.source, stop_silence))
-        await asyncio.wait_for(ear.started.wait(), REPLY_TIMEOUT_S)
-        await wait_for_quiet(ear, REPLY_TIMEOUT_S)
-        stop_silence.set()
-        await silence
+        await caller.hear_reply()
 
         # the second turn: kill the serving worker as soon as its reply is heard
         serving = workers.serving(token["roomName"])
         survivor = next(p for p in workers.procs if p is not serving)
         await caller.say(INTERRUPTED)
-        stop_silence = asyncio.Event()
-        silence = asyncio.ensure_future(keep_silence(caller.source, stop_silence))
         await asyncio.wait_for(ear.started.wait(), REPLY_TIMEOUT_S)
         first_agent = caller.agents_heard[-1]
         ear.reset()
@@ -164,22 +178,12 @@ async def test_a_killed_agent_is_replaced_and_the_call_goes_on_with_its_history(
             f"the call resumed {resumed_after:.1f} s after the kill\n{survivor.tail(60)}"
         )
         await wait_for_quiet(ear, REPLY_TIMEOUT_S)
-        stop_silence.set()
-        await silence
 
         # the new agent knows what was said to the old one
         await caller.say(AFTER)
-        stop_silence = asyncio.Event()
-        silence = asyncio.ensure_future(keep_silence(caller.source, stop_silence))
-        await asyncio.wait_for(ear.started.wait(), REPLY_TIMEOUT_S)
-        await wait_for_quiet(ear, REPLY_TIMEOUT_S)
+        await caller.hear_reply()
     finally:
-        stop_silence.set()
-        if silence is not None:
-            await silence
-        await caller.room.disconnect()
-        for task in caller.listeners:
-            task.cancel()
+        await caller.hang_up()
 
     async with httpx.AsyncClient(base_url=stack.api.base_url, timeout=10) as client:
         transcript = await read_transcript(
