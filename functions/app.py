@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from functions.routes import health, metrics, sessions, tokens, uploads, webhooks
+from functions.routes import health, metrics, sessions, tenants, tokens, uploads, webhooks
 from functions.routes.errors import install_error_handlers
 from functions.services import ServiceHolder
 from functions.settings import ApiSettings, get_settings
@@ -46,7 +46,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.services = holder
     install_error_handlers(app)
-    for module in (health, tokens, webhooks, sessions, uploads, metrics):
+    for module in (health, tokens, webhooks, sessions, uploads, tenants, metrics):
         app.include_router(module.router, prefix="/api")
     if WEB_DIST.is_dir():
         app.mount("/app", StaticFiles(directory=WEB_DIST, html=True), name="web")

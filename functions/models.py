@@ -186,3 +186,54 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
     dependencies: dict[str, DependencyState]
+
+
+SttProvider = Literal["azure", "openai", "local"]
+LlmProvider = Literal["azure-openai", "openai", "local"]
+TtsProvider = Literal["azure", "openai", "local"]
+
+
+class TenantProfile(ApiModel):
+    """How the agent behaves in this tenant's calls; every field left out keeps the
+    deployment's default (the agent's own settings)."""
+
+    persona: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The assistant's name, filled into `{persona}` in the instructions.",
+        examples=["Ada"],
+    )
+    instructions: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="System prompt for the language model (may use `{persona}`).",
+    )
+    greeting: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="Spoken word for word when a call starts (instead of a generated greeting).",
+        examples=["Hello, this is Ada from Acme support."],
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$",
+        description="BCP-47 language of the conversation, e.g. `en-US`.",
+        examples=["en-US"],
+    )
+    voice: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9:_.\-]{1,64}$",
+        description="Voice name for the text-to-speech provider (e.g. `en-US-AvaNeural`).",
+    )
+    sttProviders: list[SttProvider] | None = Field(
+        default=None, min_length=1, max_length=3, description="Speech-to-text chain, in order."
+    )
+    llmProviders: list[LlmProvider] | None = Field(
+        default=None, min_length=1, max_length=3, description="Language-model chain, in order."
+    )
+    ttsProviders: list[TtsProvider] | None = Field(
+        default=None, min_length=1, max_length=3, description="Text-to-speech chain, in order."
+    )

@@ -1,4 +1,9 @@
-"""Who is calling: integrator key, agent key, Easy Auth principal or loopback developer."""
+"""Who is calling: integrator key, agent key, Easy Auth principal or loopback developer.
+
+Every caller but the agent acts for one tenant: an integrator key names its tenant, Easy
+Auth users and loopback developers belong to ``EASY_AUTH_TENANT``. The agent is trusted
+infrastructure serving every tenant; which tenant it writes for comes from the session.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from fastapi import Request
 from pydantic import SecretStr
 
 from functions.core.errors import Forbidden, Unauthenticated
-from functions.settings import ApiSettings
+from functions.settings import ApiSettings, TenantKey
 
 API_KEY_HEADER = "x-api-key"
 PRINCIPAL_HEADER = "x-ms-client-principal"
@@ -42,6 +47,8 @@ class Caller:
     kind: CallerKind
     identity: str
     display_name: str | None = None
+    tenant: str | None = None
+    """The tenant the caller acts for; None only for the agent."""
 
 
 def _key_matches(presented: str, keys: list[SecretStr]) -> bool:
@@ -51,6 +58,16 @@ def _key_matches(presented: str, keys: list[SecretStr]) -> bool:
     for key in keys:
         matched |= hmac.compare_digest(presented_bytes, key.get_secret_value().encode())
     return matched
+
+
+def _tenant_of_key(presented: str, keys: list[TenantKey]) -> str | None:
+    """The tenant whose key this is, comparing against every key (constant time)."""
+    presented_bytes = presented.encode()
+    tenant: str | None = None
+    for entry in keys:
+        if hmac.compare_digest(presented_bytes, entry.key.get_secret_value().encode()):
+            tenant = tenant or entry.tenant
+    return tenant
 
 
 def _key_fingerprint(key: str) -> str:
@@ -87,17 +104,18 @@ def identify(request: Request, settings: ApiSettings) -> Caller | None:
     """The caller behind this request, or None when it presents no credential."""
     key = request.headers.get(API_KEY_HEADER)
     if key:
-        if _key_matches(key, settings.parley_api_keys):
-            return Caller(CallerKind.INTEGRATOR, f"key:{_key_fingerprint(key)}")
+        tenant = _tenant_of_key(key, settings.integrator_keys)
+        if tenant is not None:
+            return Caller(CallerKind.INTEGRATOR, f"key:{_key_fingerprint(key)}", tenant=tenant)
         if _key_matches(key, settings.parley_agent_keys):
             return Caller(CallerKind.AGENT, f"agent:{_key_fingerprint(key)}")
         raise Unauthenticated("unauthorized", "The API key is not valid.")
     principal = request.headers.get(PRINCIPAL_HEADER)
     if principal and settings.easy_auth_enabled:
         identity, name = _parse_principal(principal)
-        return Caller(CallerKind.USER, identity, name)
+        return Caller(CallerKind.USER, identity, name, tenant=settings.easy_auth_tenant)
     if settings.loopback_dev_auth and _is_loopback(request):
-        return Caller(CallerKind.DEVELOPER, "developer")
+        return Caller(CallerKind.DEVELOPER, "developer", tenant=settings.easy_auth_tenant)
     return None
 
 

@@ -37,12 +37,14 @@ class Room(Protocol):
     async def ensure_agent(self, room: str, metadata: str, *, force: bool = False) -> bool: ...
 
 
-async def recover_agent_if_needed(svc: Services, event: WebhookEvent, session_id: str) -> None:
+async def recover_agent_if_needed(
+    svc: Services, event: WebhookEvent, session_id: str, tenant: str
+) -> None:
     """React to ``participant_left``: only an agent leaving a room with a user matters."""
     if event.participant.kind != api.ParticipantInfo.Kind.AGENT:
         return
     try:
-        await recover(svc.livekit, event.room.name, session_id)
+        await recover(svc.livekit, event.room.name, session_id, tenant=tenant)
     except Exception:
         log.warning("agent recovery for room %s failed", event.room.name, exc_info=True)
 
@@ -52,13 +54,17 @@ async def recover(
     room: str,
     session_id: str,
     *,
+    tenant: str | None = None,
     attempts: int = DISPATCH_ATTEMPTS,
     join_timeout: float = JOIN_TIMEOUT_S,
 ) -> bool:
     """Dispatch a restoring agent until one is in the room, with bounded attempts.
 
     True when the room is served (or its user left); False when no agent came."""
-    metadata = json.dumps({"sessionId": session_id, "restore": True}, separators=(",", ":"))
+    body: dict[str, object] = {"sessionId": session_id, "restore": True}
+    if tenant is not None:
+        body["tenant"] = tenant  # the restoring agent serves the same tenant's profile
+    metadata = json.dumps(body, separators=(",", ":"))
     for attempt in range(1, attempts + 1):
         # Ask the server rather than our records: webhooks may still be in flight.
         has_user, has_agent = await _presence(livekit, room)

@@ -9,7 +9,7 @@ from functions.core.cosmos_ops import Document, public, read_one, update_with_re
 from functions.models import SessionEvent
 from functions.sessions.webhook_fold import apply_event, new_session
 
-_HIDDEN = ("eventIds", "kind")
+_HIDDEN = ("eventIds", "kind", "tenant")
 
 
 def _present(doc: Document) -> Document:
@@ -22,13 +22,15 @@ class SessionStore:
     def __init__(self, container: ContainerProxy) -> None:
         self._container = container
 
-    async def record(self, session_id: str, event: WebhookEvent) -> Document:
-        """Fold one webhook event into its session; duplicates change nothing."""
+    async def record(self, session_id: str, event: WebhookEvent, tenant: str) -> Document:
+        """Fold one webhook event into its session; duplicates change nothing.
+
+        ``tenant`` owns the session if this event creates it; a recorded owner stays."""
         doc = await update_with_retry(
             self._container,
             session_id,
             session_id,
-            create=lambda: new_session(session_id),
+            create=lambda: {**new_session(session_id), "tenant": tenant},
             mutate=lambda d: apply_event(d, event),
         )
         return _present(doc)
@@ -40,11 +42,13 @@ class SessionStore:
         return _present(doc)
 
     async def find(
-        self, room: str | None, limit: int, continuation: str | None
+        self, tenant: str, room: str | None, limit: int, continuation: str | None
     ) -> tuple[list[Document], str | None]:
-        """Sessions, newest first, optionally of one room name."""
-        query = "SELECT * FROM c WHERE c.kind = 'session'"
-        params: list[dict[str, object]] = []
+        """The tenant's sessions, newest first, optionally of one room name.
+
+        A cross-partition query filtered on ``tenant`` (see docs/tenants.md for its cost)."""
+        query = "SELECT * FROM c WHERE c.kind = 'session' AND c.tenant = @tenant"
+        params: list[dict[str, object]] = [{"name": "@tenant", "value": tenant}]
         if room:
             query += " AND c.roomName = @room"
             params.append({"name": "@room", "value": room})

@@ -22,9 +22,12 @@ def new_identity() -> str:
     return f"user-{secrets.token_hex(4)}"
 
 
-def dispatch_metadata(identity: str, caller_kind: str, metadata: dict[str, Any] | None) -> str:
-    """What the agent receives as its job metadata (compact JSON)."""
-    body: dict[str, Any] = {"participant": identity, "requestedBy": caller_kind}
+def dispatch_metadata(
+    identity: str, caller_kind: str, tenant: str, metadata: dict[str, Any] | None
+) -> str:
+    """What the agent receives as its job metadata (compact JSON). ``tenant`` tells the
+    agent whose profile to apply and whose sessions it writes into."""
+    body: dict[str, Any] = {"participant": identity, "requestedBy": caller_kind, "tenant": tenant}
     if metadata:
         body["metadata"] = metadata
     return json.dumps(body, separators=(",", ":"))
