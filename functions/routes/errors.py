@@ -134,7 +134,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The request body cannot be parsed."},
     401: {"model": ErrorBody, "description": "Missing or wrong credentials."},
     403: {"model": ErrorBody, "description": "The credential may not do this."},
     422: {"model": ErrorBody, "description": "The request body or parameters are invalid."},
+    503: {"model": ErrorBody, "description": "A dependency is unavailable; retry shortly."},
 }

@@ -6,6 +6,7 @@ from azure.cosmos.aio import ContainerProxy
 from livekit.protocol.webhook import WebhookEvent
 
 from functions.core.cosmos_ops import Document, public, read_one, update_with_retry
+from functions.core.paging import continuing, unwrap, wrap
 from functions.models import SessionEvent
 from functions.sessions.webhook_fold import apply_event, new_session
 
@@ -53,13 +54,14 @@ class SessionStore:
             query += " AND c.roomName = @room"
             params.append({"name": "@room", "value": room})
         query += " ORDER BY c.createdAt DESC"
-        pages = self._container.query_items(query, parameters=params, max_item_count=limit).by_page(
-            continuation
-        )
-        async for page in pages:
-            items = [_present(item) async for item in page]
-            token: str | None = getattr(pages, "continuation_token", None)
-            return items, token
+        async with continuing(continuation):
+            pages = self._container.query_items(
+                query, parameters=params, max_item_count=limit
+            ).by_page(unwrap(continuation))
+            async for page in pages:
+                items = [_present(item) async for item in page]
+                token: str | None = getattr(pages, "continuation_token", None)
+                return items, wrap(token)
         return [], None
 
     async def add_events(self, session_id: str, events: list[SessionEvent]) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from azure.cosmos.aio import ContainerProxy
 
 from functions.core.cosmos_ops import Document, public
+from functions.core.paging import continuing, unwrap, wrap
 from functions.core.timeutil import utc_now_iso
 from functions.models import Segment
 
@@ -57,16 +58,17 @@ class TranscriptStore:
     ) -> tuple[list[Document], str | None]:
         query = "SELECT * FROM c WHERE c.sessionId = @sid ORDER BY c.turnIndex ASC"
         params: list[dict[str, object]] = [{"name": "@sid", "value": session_id}]
-        pages = self._container.query_items(
-            query, parameters=params, partition_key=session_id, max_item_count=limit
-        ).by_page(continuation)
-        async for page in pages:
-            items = []
-            async for item in page:
-                doc = public(item)
-                doc.pop("sessionId", None)
-                doc.pop("receivedAt", None)
-                items.append(doc)
-            token: str | None = getattr(pages, "continuation_token", None)
-            return items, token
+        async with continuing(continuation):
+            pages = self._container.query_items(
+                query, parameters=params, partition_key=session_id, max_item_count=limit
+            ).by_page(unwrap(continuation))
+            async for page in pages:
+                items = []
+                async for item in page:
+                    doc = public(item)
+                    doc.pop("sessionId", None)
+                    doc.pop("receivedAt", None)
+                    items.append(doc)
+                token: str | None = getattr(pages, "continuation_token", None)
+                return items, wrap(token)
         return [], None
