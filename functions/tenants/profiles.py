@@ -42,6 +42,7 @@ class TenantProfiles:
             "tenant": tenant,
             "profile": profile.model_dump(exclude_none=True),
             "updatedAt": utc_now_iso(),
+            "ttl": -1,  # a profile outlives the container's data retention
         }
         written = public(dict(await self._container.upsert_item(body)))
         return TenantProfile.model_validate(written["profile"])
