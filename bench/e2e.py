@@ -8,7 +8,7 @@ Starts Azurite, the Cosmos emulator, a LiveKit server and the API on free ports,
 
 1. **Offline providers.** The agent's worker with its local providers (pocketsphinx
    with a grammar, the offline LLM, eSpeak NG) and one synthetic caller at a time
-   (``scripts.caller``: eSpeak speech over real WebRTC) for ``--turns`` turns.
+   (``harness.caller``: eSpeak speech over real WebRTC) for ``--turns`` turns.
    Voice-to-voice is measured at the caller, from the end of the last voiced frame it
    sends to the first voiced frame of the reply it hears; the agent's own per-turn
    metrics (its log) and the transcript's timestamps split it into media in, end of
@@ -49,7 +49,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -62,11 +61,10 @@ from livekit.agents.voice.turn import _resolve_endpointing
 
 from agent_app.job import turn_handling
 from bench.agent_fakes import Latencies
-from scripts.caller import CallResult, call, synthesize
-from tests.support.agent import start_agent
-from tests.support.livekit import LiveKitServer, start_livekit
-from tests.support.processes import ManagedProcess, free_port
-from tests.support.stack import ApiProcess, api_environment, start_azurite, start_cosmos
+from harness.agent import start_agent
+from harness.caller import CallResult, call, synthesize
+from harness.processes import ManagedProcess
+from harness.stack import Stack, full_stack
 
 OFFLINE_SENTENCES = [
     "hello there",
@@ -173,38 +171,9 @@ def fmt_ms(values: Sequence[float], width: int = 6) -> str:
 # ---------------------------------------------------------------------------- processes
 
 
-@dataclass
-class Services:
-    api: ApiProcess
-    livekit: LiveKitServer
-    emulators: list[ManagedProcess]
-
-
-@contextlib.contextmanager
-def services(work: Path) -> Iterator[Services]:
-    """The emulators, a LiveKit server posting webhooks to the API, and the API."""
-    with contextlib.ExitStack() as stack:
-        azurite, azurite_port = start_azurite(work)
-        stack.callback(azurite.stop)
-        cosmos, cosmos_port = start_cosmos(work)
-        stack.callback(cosmos.stop)
-        api_port = free_port()
-        livekit = start_livekit(
-            work, webhook_url=f"http://127.0.0.1:{api_port}/api/livekit/webhook"
-        )
-        stack.callback(livekit.process.stop)
-        env = api_environment(
-            cosmos_port, azurite_port, f"bench{uuid.uuid4().hex[:8]}", livekit.ws_url
-        )
-        api = ApiProcess(work, env, port=api_port)
-        stack.callback(api.stop)
-        api.start()
-        yield Services(api=api, livekit=livekit, emulators=[azurite, cosmos])
-
-
 @contextlib.contextmanager
 def agent_worker(
-    work: Path, svc: Services, module: str, extra_env: dict[str, str]
+    work: Path, svc: Stack, module: str, extra_env: dict[str, str]
 ) -> Iterator[ManagedProcess]:
     proc = start_agent(
         work,
@@ -465,7 +434,7 @@ def failed_call(session: str, sentences: Sequence[str]) -> list[TurnRecord]:
 # ------------------------------------------------------------------ part 1: offline
 
 
-async def offline_part(work: Path, svc: Services, turns: int, timing: Timing) -> list[TurnRecord]:
+async def offline_part(work: Path, svc: Stack, turns: int, timing: Timing) -> list[TurnRecord]:
     print("\n== 1. voice-to-voice, offline providers (pocketsphinx, offline LLM, eSpeak NG) ==")
     calls = [
         [
@@ -696,7 +665,7 @@ class StartLine:
 
 async def run_level(
     n: int,
-    svc: Services,
+    svc: Stack,
     worker: ManagedProcess,
     sampler: Sampler,
     pool: PoolWatch,
@@ -803,7 +772,7 @@ class Limit:
 
 async def concurrency_part(
     work: Path,
-    svc: Services,
+    svc: Stack,
     min_samples: int,
     max_calls: int,
     timing: Timing,
@@ -847,7 +816,9 @@ async def concurrency_part(
         groups: dict[str, Callable[[], list[psutil.Process]]] = {
             "worker": lambda: tree(pid(worker)),
             "livekit": lambda: tree(pid(svc.livekit.process)),
-            "api": lambda: [p for m in (svc.api.process, *svc.emulators) for p in tree(pid(m))],
+            "api": lambda: [
+                p for m in (svc.api.process, *svc.emulators.processes) for p in tree(pid(m))
+            ],
             "callers": lambda: [psutil.Process()],
             "all": lambda: list(psutil.process_iter()),
         }
@@ -928,7 +899,7 @@ async def main_async(args: argparse.Namespace, work: Path) -> None:
     )
     started = time.monotonic()
     print("starting Azurite, the Cosmos emulator, LiveKit and the API ...", flush=True)
-    with services(work) as svc:
+    with full_stack(work) as svc:
         print(f"  up in {time.monotonic() - started:.0f} s", flush=True)
         dump: list[dict[str, object]] = []
         if not args.skip_offline:

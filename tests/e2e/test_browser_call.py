@@ -26,10 +26,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack
-from tests.support.agent import CALLER_SENTENCES, start_agent
-from tests.support.processes import ROOT, ManagedProcess
-from tests.support.stack import ApiProcess
+from harness.agent import start_agent
+from harness.api import ApiProcess
+from harness.caller import DEFAULT_SENTENCES as CALLER_SENTENCES
+from harness.processes import ROOT, ManagedProcess
+from harness.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
