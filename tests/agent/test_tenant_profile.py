@@ -11,8 +11,8 @@ from agent_app.api_client import ParleyApi
 from agent_app.job import DispatchMetadata
 from agent_app.settings import AgentSettings
 from agent_app.tenant_profile import TenantProfile, load_profile
-from tests.support.processes import free_port
-from tests.support.stack import ApiProcess
+from harness.api import ApiProcess
+from harness.ports import free_port
 
 ACME = {
     "persona": "Ada",

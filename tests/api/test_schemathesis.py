@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Emulators
-from tests.support.livekit import start_livekit
-from tests.support.processes import free_port
-from tests.support.stack import ApiProcess
+from harness.emulators import Emulators
+from harness.stack import Stack, full_stack
 
 VENV_BIN = Path(sys.executable).parent
 CHECKS = ",".join(
@@ -35,25 +33,16 @@ MAX_SECONDS = 40
 
 
 @pytest.fixture(scope="module")
-def live_api(
-    emulators: Emulators, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ApiProcess]:
+def stack(emulators: Emulators, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The API under uvicorn with a real LiveKit server (which also posts its webhooks), so
     routes that need LiveKit answer as in production rather than 503."""
-    work = tmp_path_factory.mktemp("fuzz")
-    port = free_port()
-    livekit = start_livekit(work, webhook_url=f"http://127.0.0.1:{port}/api/livekit/webhook")
-    api = ApiProcess(work, emulators.api_env(LIVEKIT_URL=livekit.ws_url), port=port)
-    try:
-        api.start()
-        yield api
-    finally:
-        api.stop()
-        livekit.process.stop()
+    with full_stack(tmp_path_factory.mktemp("fuzz"), emulators) as running:
+        yield running
 
 
 @pytest.mark.parametrize("credential", ["integrator", "agent"])
-def test_schemathesis_finds_nothing(live_api: ApiProcess, credential: str, tmp_path: Path) -> None:
+def test_schemathesis_finds_nothing(stack: Stack, credential: str, tmp_path: Path) -> None:
+    live_api = stack.api
     key = live_api.api_key if credential == "integrator" else live_api.agent_key
     report = tmp_path / "junit.xml"
     command = [

@@ -19,9 +19,11 @@ from functions.core.errors import Conflict, Unavailable
 from functions.services import build_services
 from functions.settings import ApiSettings, TenantKey, tenant_key
 from functions.tokens.room_claims import RoomClaims
-from tests.api.conftest import AGENT_KEY, make_settings, room_event, sign_webhook, webhook_body
-from tests.conftest import Emulators
-from tests.support.stack import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.api import AGENT_KEY
+from harness.emulators import Emulators
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.webhooks import room_event, sign_webhook, webhook_body
+from tests.api.conftest import make_settings
 
 ACME = {"x-api-key": "acme-key-0123456789"}
 GLOBEX = {"x-api-key": "globex-key-0123456789"}
