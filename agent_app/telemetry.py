@@ -47,6 +47,8 @@ EXPORTED_METRICS: dict[str, frozenset[str]] = {
 
 TURN_METRICS_EVENT = "turn_metrics"
 """Session event type carrying one turn's latencies (the API's TurnMetricsData)."""
+MAX_TURN_SECONDS = 300.0
+"""The API's bound on one latency figure (a larger one is a clock or unit error)."""
 EVENT_FIELDS = {
     "e2e_latency": "e2eLatency",
     "end_of_turn_delay": "endOfTurnDelay",
@@ -123,7 +125,14 @@ def turn_metrics_event(session_id: str, turn_index: int, turn: dict[str, float])
     """The session event for one assistant turn; its id is fixed by the turn, so a
     re-sent event replaces itself."""
     data: dict[str, Any] = {"turnIndex": turn_index}
-    data.update({EVENT_FIELDS[k]: round(v, 4) for k, v in turn.items() if k in EVENT_FIELDS})
+    data.update(
+        {
+            EVENT_FIELDS[k]: round(v, 4)
+            for k, v in turn.items()
+            # the API refuses a whole batch over one impossible figure: leave it out
+            if k in EVENT_FIELDS and 0 <= v <= MAX_TURN_SECONDS
+        }
+    )
     return {
         **make_event(session_id, TURN_METRICS_EVENT, data),
         "id": f"{session_id}-{turn_index:06d}-metrics",

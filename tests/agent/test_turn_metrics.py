@@ -96,6 +96,9 @@ def test_a_turn_joins_the_user_delays_with_the_reply_latencies() -> None:
         "llmTtft": 0.25,
         "ttsTtfb": 0.11,
     }
+    # an impossible figure is left out rather than getting the whole batch refused
+    odd = turn_metrics_event("RM_join", 8, {"e2e_latency": 1e6, "llm_ttft": -1.0, "tts_ttfb": 0.1})
+    assert odd["data"] == {"turnIndex": 8, "ttsTtfb": 0.1}
     # the next reply without a user turn carries only its own numbers
     again = turns.observe(reply)
     assert again is not None and "stt_delay" not in again
