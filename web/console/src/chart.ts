@@ -48,7 +48,6 @@ export function splitTurn(t: TurnMetrics): TurnSplit {
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
-const WIDTH = 640;
 const LABEL = 64;
 const ROW = 26;
 const BAR = 16;
@@ -71,11 +70,13 @@ function niceStep(max: number): number {
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
 }
 
-export function latencyChart(turns: readonly TurnMetrics[]): SVGSVGElement {
+/** `width` is the pixel width it will get: drawn 1:1, text stays legible on a phone. */
+export function latencyChart(turns: readonly TurnMetrics[], width: number): SVGSVGElement {
+  const WIDTH = Math.max(280, Math.round(width));
   const splits = turns.map(splitTurn);
   const max = Math.max(0.1, ...splits.map((s) => Math.max(s.total, s.parts.reduce((a, p) => a + p.seconds, 0))));
   const height = AXIS + splits.length * ROW + 4;
-  const scale = (WIDTH - LABEL - 72) / max; // room for the total after the longest bar
+  const scale = (WIDTH - LABEL - 64) / max; // room for the total after the longest bar
   const svg = el('svg', {
     viewBox: `0 0 ${WIDTH} ${height}`,
     role: 'img',

@@ -17,7 +17,7 @@ export async function renderSession(main: HTMLElement, sessionId: string): Promi
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← All sessions')),
     facts(session, events),
-    latencySection(turns),
+    latencySection(turns, main.clientWidth),
     transcriptSection(transcript),
     timelineSection(events),
     uploadsSection(uploads),
@@ -48,7 +48,7 @@ function facts(s: Session, events: readonly SessionEvent[]): HTMLElement {
   );
 }
 
-function latencySection(turns: readonly TurnMetrics[]): HTMLElement {
+function latencySection(turns: readonly TurnMetrics[], pageWidth: number): HTMLElement {
   const section = h(
     'section',
     { 'aria-labelledby': 'latency-heading', class: 'chart' },
@@ -76,7 +76,8 @@ function latencySection(turns: readonly TurnMetrics[]): HTMLElement {
   const header = ['Turn', 'Voice-to-voice', 'End of turn', 'STT', 'LLM first token', 'TTS first byte'];
   section.append(
     legend,
-    latencyChart(turns),
+    // main's and the section's padding and borders take about 70 px of the width
+    latencyChart(turns, pageWidth - 70),
     h(
       'details',
       {},
