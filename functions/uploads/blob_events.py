@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from functions.errors import ApiError
+from functions.core.errors import DomainError
 from functions.services import ServiceHolder
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,6 @@ async def process_uploaded_blob(holder: ServiceHolder, path: str) -> None:
         return
     try:
         await svc.uploads.complete(*ids)
-    except ApiError as exc:
+    except DomainError as exc:
         # Unknown upload ids are someone else's blobs; nothing to retry.
-        log.warning("blob %s not processed: %s", path, exc.error)
+        log.warning("blob %s not processed: %s", path, exc.code)

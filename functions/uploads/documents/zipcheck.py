@@ -6,8 +6,8 @@ import io
 import zipfile
 from typing import Final
 
-from functions.documents.policy import DocumentPolicy
-from functions.documents.reasons import Rejection
+from functions.uploads.documents.policy import DocumentPolicy
+from functions.uploads.documents.reasons import Rejection
 
 # Small XML parts legitimately compress very well; the ratio only matters for entries
 # big enough to hurt once inflated.

@@ -1,4 +1,9 @@
-"""One error shape for every failure: JSON ``{"error": <stable code>, "message": <text>}``."""
+"""One error shape for every failure: JSON ``{"error": <stable code>, "message": <text>}``.
+
+The HTTP side of error handling: services raise domain errors (``functions.core.errors``)
+and this module gives each kind its status code; routes may raise :class:`ApiError` when
+the status is an HTTP matter of their own (a bad signature, an oversized body).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from functions.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    UnsupportedType,
+)
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +40,7 @@ class ErrorBody(BaseModel):
 
 
 class ApiError(Exception):
-    """An expected failure that maps to a 4xx (or 5xx for a dependency outage)."""
+    """A failure whose HTTP status the route itself decides."""
 
     def __init__(
         self,
@@ -59,6 +77,25 @@ _HTTP_CODES = {
 }
 
 
+# Most specific first: the first class the error is an instance of decides.
+_DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (TooLarge, 413),
+    (UnsupportedType, 415),
+    (Invalid, 422),
+    (RateLimited, 429),
+    (Unavailable, 503),
+)
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a domain error (500 for a kind no one mapped: a bug)."""
+    return next((status for kind, status in _DOMAIN_STATUS if isinstance(exc, kind)), 500)
+
+
 def _describe_validation(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
@@ -73,6 +110,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status_code, exc.error, exc.message, exc.headers)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        return error_response(status_for(exc), exc.code, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,7 +11,7 @@ from azure.core import MatchConditions
 from azure.cosmos import exceptions
 from azure.cosmos.aio import ContainerProxy
 
-from functions.errors import ApiError
+from functions.core.errors import Unavailable
 
 Document = dict[str, Any]
 _SYSTEM_FIELDS = ("_rid", "_self", "_etag", "_attachments", "_ts")
@@ -77,4 +77,4 @@ async def update_with_retry(
         if on_write is not None:
             await on_write(dict(written))
         return dict(written)
-    raise ApiError(503, "conflict_retry_exhausted", "Too many concurrent updates; try again.")
+    raise Unavailable("conflict_retry_exhausted", "Too many concurrent updates; try again.")

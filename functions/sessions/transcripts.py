@@ -7,9 +7,9 @@ from typing import Any
 
 from azure.cosmos.aio import ContainerProxy
 
-from functions.cosmos_ops import Document, public
+from functions.core.cosmos_ops import Document, public
+from functions.core.timeutil import utc_now_iso
 from functions.models import Segment
-from functions.timeutil import utc_now_iso
 
 BATCH_LIMIT = 100  # Cosmos transactional batches hold at most 100 operations.
 _EMULATOR_CONCURRENCY = 16

@@ -14,7 +14,7 @@ from enum import StrEnum
 from fastapi import Request
 from pydantic import SecretStr
 
-from functions.errors import ApiError
+from functions.core.errors import Forbidden, Unauthenticated
 from functions.settings import ApiSettings
 
 API_KEY_HEADER = "x-api-key"
@@ -62,14 +62,14 @@ def _parse_principal(raw: str) -> tuple[str, str | None]:
     try:
         data = json.loads(base64.b64decode(raw, validate=False))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(401, "unauthorized", "The client principal header is malformed.") from exc
+        raise Unauthenticated("unauthorized", "The client principal header is malformed.") from exc
     claims: dict[str, str] = {}
     for claim in data.get("claims", []) if isinstance(data, dict) else []:
         if isinstance(claim, dict) and isinstance(claim.get("typ"), str):
             claims.setdefault(claim["typ"], str(claim.get("val", "")))
     identity = next((claims[c] for c in _PRINCIPAL_ID_CLAIMS if claims.get(c)), None)
     if not identity:
-        raise ApiError(401, "unauthorized", "The client principal has no user id.")
+        raise Unauthenticated("unauthorized", "The client principal has no user id.")
     name = next((claims[c] for c in _PRINCIPAL_NAME_CLAIMS if claims.get(c)), None)
     return identity, name
 
@@ -91,7 +91,7 @@ def identify(request: Request, settings: ApiSettings) -> Caller | None:
             return Caller(CallerKind.INTEGRATOR, f"key:{_key_fingerprint(key)}")
         if _key_matches(key, settings.parley_agent_keys):
             return Caller(CallerKind.AGENT, f"agent:{_key_fingerprint(key)}")
-        raise ApiError(401, "unauthorized", "The API key is not valid.")
+        raise Unauthenticated("unauthorized", "The API key is not valid.")
     principal = request.headers.get(PRINCIPAL_HEADER)
     if principal and settings.easy_auth_enabled:
         identity, name = _parse_principal(principal)
@@ -104,7 +104,7 @@ def identify(request: Request, settings: ApiSettings) -> Caller | None:
 def require(request: Request, settings: ApiSettings, *allowed: CallerKind) -> Caller:
     caller = identify(request, settings)
     if caller is None:
-        raise ApiError(401, "unauthorized", f"Send a valid key in the {API_KEY_HEADER} header.")
+        raise Unauthenticated("unauthorized", f"Send a valid key in the {API_KEY_HEADER} header.")
     if caller.kind not in allowed:
-        raise ApiError(403, "forbidden", "This credential may not call this route.")
+        raise Forbidden("forbidden", "This credential may not call this route.")
     return caller

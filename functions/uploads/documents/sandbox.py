@@ -20,9 +20,9 @@ import threading
 from pathlib import Path
 from typing import Final, Literal
 
-from functions.documents.extract import Extracted
-from functions.documents.policy import DocumentPolicy
-from functions.documents.reasons import (
+from functions.uploads.documents.extract import Extracted
+from functions.uploads.documents.policy import DocumentPolicy
+from functions.uploads.documents.reasons import (
     REASON_CODES,
     ExtractionUnavailable,
     ReasonCode,
@@ -40,7 +40,7 @@ _APP_ROOT: Final = str(Path(__file__).resolve().parents[2])
 # path instead, since Azure Functions finds the app's packages through PYTHONPATH.
 _BOOTSTRAP: Final = (
     "import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
-    "from functions.documents.child import main; main()"
+    "from functions.uploads.documents.child import main; main()"
 )
 _KEPT_ENVIRONMENT: Final = ("PATH", "LD_LIBRARY_PATH", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP")
 

@@ -7,14 +7,14 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
-from functions.documents.extract import Extracted, extract_plain
-from functions.documents.kinds import DocumentKind, content_type_fits, media_type
-from functions.documents.names import InvalidFilename, extension_type, validate_filename
-from functions.documents.policy import DocumentPolicy
-from functions.documents.reasons import ExtractionUnavailable, ReasonCode, Rejection
-from functions.documents.sandbox import extract_isolated
-from functions.documents.sniff import Sniffed, SniffedType, sniff
-from functions.documents.zipcheck import check_docx_archive
+from functions.uploads.documents.extract import Extracted, extract_plain
+from functions.uploads.documents.kinds import DocumentKind, content_type_fits, media_type
+from functions.uploads.documents.names import InvalidFilename, extension_type, validate_filename
+from functions.uploads.documents.policy import DocumentPolicy
+from functions.uploads.documents.reasons import ExtractionUnavailable, ReasonCode, Rejection
+from functions.uploads.documents.sandbox import extract_isolated
+from functions.uploads.documents.sniff import Sniffed, SniffedType, sniff
+from functions.uploads.documents.zipcheck import check_docx_archive
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def inspect_document(
     :func:`inspect_document_async`. ``data`` may be a prefix of a larger blob (read at
     most ``max_bytes + 1`` bytes): anything longer than ``max_bytes`` is ``too_large``.
 
-    Raises :class:`~functions.documents.reasons.ExtractionUnavailable` only when the
+    Raises :class:`~functions.uploads.documents.reasons.ExtractionUnavailable` only when the
     host cannot start the extraction process; retry later in that case.
     """
     detected: str | None = None

@@ -1,7 +1,7 @@
 """Text extraction per kind, with the text-size cap applied as text accumulates.
 
 The PDF and DOCX functions parse hostile bytes with large libraries; call them through
-:mod:`functions.documents.sandbox`, never directly in the server process.
+:mod:`functions.uploads.documents.sandbox`, never directly in the server process.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from functions.documents.reasons import Rejection
+from functions.uploads.documents.reasons import Rejection
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -102,7 +102,7 @@ def _opens_without_password(reader: PdfReader) -> bool:
 def extract_docx(data: bytes, max_chars: int) -> Extracted:
     """Body text in document order; table rows become tab-separated lines.
 
-    Run :func:`functions.documents.zipcheck.check_docx_archive` first.
+    Run :func:`functions.uploads.documents.zipcheck.check_docx_archive` first.
     """
     import docx  # imported here: only the sandbox child needs python-docx (and lxml)
 

@@ -14,7 +14,7 @@ from livekit.protocol import egress as egress_pb
 from livekit.protocol import models
 from livekit.protocol.webhook import WebhookEvent
 
-from functions.timeutil import earliest, iso_from_epoch, latest
+from functions.core.timeutil import earliest, iso_from_epoch, latest
 
 Document = dict[str, Any]
 MAX_REMEMBERED_EVENTS = 500

@@ -4,12 +4,12 @@
 twin) turns the uploaded bytes into an accepted text or a rejection with a stable code.
 """
 
-from functions.documents.kinds import ALLOWED_CONTENT_TYPES, DocumentKind
-from functions.documents.names import InvalidFilename, extension_type, validate_filename
-from functions.documents.policy import DocumentPolicy
-from functions.documents.reasons import REASON_CODES, ExtractionUnavailable, ReasonCode
-from functions.documents.sniff import SniffedType, sniff_type
-from functions.documents.verdict import (
+from functions.uploads.documents.kinds import ALLOWED_CONTENT_TYPES, DocumentKind
+from functions.uploads.documents.names import InvalidFilename, extension_type, validate_filename
+from functions.uploads.documents.policy import DocumentPolicy
+from functions.uploads.documents.reasons import REASON_CODES, ExtractionUnavailable, ReasonCode
+from functions.uploads.documents.sniff import SniffedType, sniff_type
+from functions.uploads.documents.verdict import (
     DocumentVerdict,
     check_declared,
     inspect_document,

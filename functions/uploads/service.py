@@ -19,17 +19,24 @@ from azure.cosmos import exceptions as cosmos_errors
 from azure.cosmos.aio import ContainerProxy
 from azure.storage.blob.aio import ContainerClient
 
-from functions.blob_sas import UploadSasIssuer
-from functions.cosmos_ops import Document, public, read_one
-from functions.documents import (
+from functions.core.cosmos_ops import Document, public, read_one
+from functions.core.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    UnsupportedType,
+)
+from functions.core.timeutil import iso_from_epoch, utc_now_iso
+from functions.models import UploadRequest
+from functions.uploads.documents import (
     DocumentPolicy,
     ExtractionUnavailable,
     check_declared,
     inspect_document_async,
 )
-from functions.errors import ApiError
-from functions.models import UploadRequest
-from functions.timeutil import iso_from_epoch, utc_now_iso
+from functions.uploads.sas import UploadSasIssuer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,15 @@ Notifier = Callable[[Document], Awaitable[None]]
 def blob_name_for(session_id: str, upload_id: str) -> str:
     # The user's file name never becomes part of a storage path.
     return f"{session_id}/{upload_id}"
+
+
+def _declared_problem(code: str, message: str) -> Invalid:
+    """The domain error for a request whose declared name, type or size is refused."""
+    if code == "too_large":
+        return TooLarge(code, message)
+    if code in ("type_not_allowed", "type_mismatch", "unrecognised_type"):
+        return UnsupportedType(code, message)
+    return Invalid(code, message)
 
 
 def _present(doc: Document, include_text: bool) -> Document:
@@ -73,9 +89,7 @@ class UploadService:
     async def create(self, session_id: str, request: UploadRequest) -> dict[str, Any]:
         problem = check_declared(request.filename, request.contentType, request.size, self._policy)
         if problem is not None:
-            code, message = problem
-            status = 413 if code == "too_large" else 415 if "type" in code else 422
-            raise ApiError(status, code, message)
+            raise _declared_problem(*problem)
         upload_id = secrets.token_hex(12)
         blob_name = blob_name_for(session_id, upload_id)
         url, expiry = await self._sas.issue(blob_name, self._sas_ttl)
@@ -102,7 +116,7 @@ class UploadService:
     async def get(self, session_id: str, upload_id: str, include_text: bool) -> Document:
         doc = await read_one(self._container, upload_id, session_id)
         if doc is None:
-            raise ApiError(404, "upload_not_found", "No such upload in this session.")
+            raise NotFound("upload_not_found", "No such upload in this session.")
         return _present(doc, include_text)
 
     async def list_for_session(self, session_id: str, include_text: bool) -> list[Document]:
@@ -142,7 +156,7 @@ class UploadService:
     async def complete(self, session_id: str, upload_id: str) -> Document:
         doc = await read_one(self._container, upload_id, session_id)
         if doc is None:
-            raise ApiError(404, "upload_not_found", "No such upload in this session.")
+            raise NotFound("upload_not_found", "No such upload in this session.")
         if doc["status"] in _FINAL:
             return _present(doc, include_text=False)
         claimed = await self._claim(doc)
@@ -160,8 +174,8 @@ class UploadService:
         except ResourceNotFoundError:
             # Not uploaded yet: hand the upload back so the client can PUT and retry.
             await self._save(doc, status="pending")
-            raise ApiError(
-                409, "upload_not_received", "The file has not been uploaded to its URL yet."
+            raise Conflict(
+                "upload_not_received", "The file has not been uploaded to its URL yet."
             ) from None
         real_size = int(props.size)
         if real_size > self._policy.max_bytes:
@@ -179,8 +193,8 @@ class UploadService:
         except ExtractionUnavailable:
             # Our fault, not the file's: hand the upload back so a retry can process it.
             await self._save(doc, status="pending")
-            raise ApiError(
-                503, "processing_unavailable", "Documents cannot be processed now; retry shortly."
+            raise Unavailable(
+                "processing_unavailable", "Documents cannot be processed now; retry shortly."
             ) from None
         if not verdict.accepted:
             return await self._reject(doc, verdict.reason_code or "rejected", verdict.reason or "")

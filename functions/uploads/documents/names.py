@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Final
 
-from functions.documents.kinds import EXTENSIONS, DocumentKind
+from functions.uploads.documents.kinds import EXTENSIONS, DocumentKind
 
 MAX_NAME_CHARS: Final = 255
 MAX_NAME_BYTES: Final = 255  # most file systems cap a name at 255 bytes of UTF-8

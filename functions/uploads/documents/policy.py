@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from functions.documents.kinds import ALL_KINDS
+from functions.uploads.documents.kinds import ALL_KINDS
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from azure.cosmos.aio import ContainerProxy
 from livekit.protocol.webhook import WebhookEvent
 
-from functions.cosmos_ops import Document, public, read_one, update_with_retry
-from functions.lifecycle import apply_event, new_session
+from functions.core.cosmos_ops import Document, public, read_one, update_with_retry
 from functions.models import SessionEvent
+from functions.sessions.webhook_fold import apply_event, new_session
 
 _HIDDEN = ("eventIds", "kind")
 

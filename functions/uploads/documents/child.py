@@ -1,6 +1,6 @@
 """The extraction child process: one request on stdin, one JSON reply on stdout.
 
-Started by :mod:`functions.documents.sandbox`; stdin carries a JSON header line, then
+Started by :mod:`functions.uploads.documents.sandbox`; stdin carries a JSON header line, then
 the document's bytes. The reply is ``["ok", text, truncated]``,
 ``["rejected", code, message]``, or ``["unavailable", problem]`` when the extraction
 libraries cannot be imported.
@@ -14,8 +14,8 @@ import sys
 import warnings
 from typing import Any, Final
 
-from functions.documents.extract import extract_docx, extract_pdf
-from functions.documents.reasons import Rejection
+from functions.uploads.documents.extract import extract_docx, extract_pdf
+from functions.uploads.documents.reasons import Rejection
 
 _MAX_HEADER_BYTES: Final = 4096
 _NEAR_CAP: Final = 0.75
