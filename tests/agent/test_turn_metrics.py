@@ -14,7 +14,7 @@ from agent_app.outbox import OutboxOptions
 from agent_app.providers.factory import Providers, build_providers
 from agent_app.providers.local_llm import OfflineLLM
 from agent_app.providers.local_tts import ESpeakTTS
-from agent_app.state import MemoryStateStore
+from agent_app.recovery.state import MemoryStateStore
 from agent_app.telemetry import (
     EXPORTED_METRICS,
     TurnMetrics,
@@ -22,8 +22,8 @@ from agent_app.telemetry import (
     turn_metrics_event,
     watch_failovers,
 )
-from tests.agent.helpers import collect_text, settings, user_says
-from tests.agent.servers import Behaviour, FakeParleyApi, OpenAIServer, serve
+from harness.agent_helpers import collect_text, settings, user_says
+from harness.doubles.servers import Behaviour, FakeParleyApi, OpenAIServer, serve
 
 
 def _parley(url: str, sid: str) -> ParleySession:

@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 
 from functions.app import WEB_DIST, create_app
-from tests.api.conftest import AGENT, INTEGRATOR, make_settings
-from tests.conftest import Emulators
+from functions.settings import ApiSettings
+from harness.api import AGENT, AGENT_KEY, INTEGRATOR, INTEGRATOR_KEY, api_environment
+from harness.emulators import Emulators
 
 
 def new_sid() -> str:
@@ -120,9 +121,15 @@ async def test_the_local_developer_reads_sessions_on_loopback_only(
     emulators: Emulators, database_name: str
 ) -> None:
     # `make up`'s console opens without a key, like the web client; nowhere else does
-    app = create_app(
-        make_settings(emulators, cosmos_database=database_name, loopback_dev_auth=True)
+    env = api_environment(
+        emulators,
+        database_name,
+        PARLEY_API_KEYS=INTEGRATOR_KEY,
+        PARLEY_AGENT_KEYS=AGENT_KEY,
+        LOOPBACK_DEV_AUTH="true",
     )
+    values: dict[str, Any] = {k.lower(): v for k, v in env.items()}
+    app = create_app(ApiSettings(**values))
     url = f"/api/sessions/{new_sid()}/metrics"
     try:
         for host, expected in (("127.0.0.1", 200), ("203.0.113.7", 401)):

@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
-from scripts.caller import call
-from tests.e2e.conftest import Stack
-from tests.support.agent import CALLER_SENTENCES, start_agent
-from tests.support.processes import ROOT, ManagedProcess
-from tests.support.stack import ApiProcess
+from harness.agent import start_agent
+from harness.api import ApiProcess
+from harness.caller import DEFAULT_SENTENCES, call
+from harness.processes import ROOT, ManagedProcess
+from harness.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +96,7 @@ async def test_a_call_shows_up_in_the_console_with_its_latency_chart(
     console_stack: ConsoleStack, tmp_path: Path
 ) -> None:
     api = console_stack.api
-    result = await call(api.base_url, api.api_key, CALLER_SENTENCES, reply_timeout=20)
+    result = await call(api.base_url, api.api_key, DEFAULT_SENTENCES, reply_timeout=20)
     replied = [t for t in result.turns if t.reply_started is not None]
     assert replied, console_stack.agent.tail(60)
     metrics = await wait_for_turn_metrics(api, result.session_id, len(replied))

@@ -1,4 +1,5 @@
-"""Shared helpers: settings for tests, speech made with eSpeak, audio frames."""
+"""Driving the agent's parts in process: settings independent of the machine, speech made
+with eSpeak as audio frames, and readers for LLM and STT streams."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Room lifecycle → session events, shipped through the outbox (never awaited)."""
+"""Room events → session events (the room-event recorder), shipped through the outbox
+(never awaited)."""
 
 from __future__ import annotations
 

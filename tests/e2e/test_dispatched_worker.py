@@ -17,35 +17,28 @@ import httpx
 import pytest
 from livekit import api, rtc
 
-from tests.agent.audio_io import PacedMicrophone
-from tests.agent.conftest import wait_for
-from tests.agent.helpers import speech_frames
-from tests.support.agent import start_agent
-from tests.support.livekit import LiveKitServer, start_livekit
-from tests.support.stack import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.agent import start_agent
+from harness.agent_helpers import speech_frames
+from harness.api import ApiProcess
+from harness.doubles.audio_io import PacedMicrophone
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.stack import Stack
+from harness.waiting import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
 PHRASES = "tell me the time|what did i upload|goodbye"
 
 
-@pytest.fixture(scope="module")
-def livekit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]:
-    server = start_livekit(tmp_path_factory.mktemp("livekit"))
-    try:
-        yield server
-    finally:
-        server.process.stop()
-
-
 @pytest.fixture
-def worker(livekit: LiveKitServer, live_api: Any, tmp_path: Path) -> Iterator[str]:
+def worker(stack: Stack, tmp_path: Path) -> Iterator[str]:
     """The worker under its own agent name (nothing else may take its dispatch)."""
     agent_name = f"parley-e2e-{uuid.uuid4().hex[:6]}"
     proc = start_agent(
         tmp_path,
-        livekit.ws_url,
-        live_api.base_url,
-        live_api.agent_key,
+        stack.livekit.ws_url,
+        stack.api.base_url,
+        stack.api.agent_key,
         extra_env={
             "AGENT_NAME": agent_name,
             "LOCAL_STT_PHRASES": PHRASES,
@@ -59,9 +52,9 @@ def worker(livekit: LiveKitServer, live_api: Any, tmp_path: Path) -> Iterator[st
 
 
 async def test_dispatched_agent_talks_records_and_takes_files(
-    livekit: LiveKitServer, live_api: Any, worker: str, tmp_path: Path
+    stack: Stack, worker: str, tmp_path: Path
 ) -> None:
-    agent_name = worker
+    agent_name, livekit, live_api = worker, stack.livekit, stack.api
     room_name = f"e2e-{uuid.uuid4().hex[:8]}"
     async with api.LiveKitAPI(livekit.http_url, DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET) as lk:
         await lk.room.create_room(api.CreateRoomRequest(name=room_name))
@@ -149,7 +142,7 @@ async def test_dispatched_agent_talks_records_and_takes_files(
     assert turns == sorted(turns) and len(turns) == len(set(turns))
 
 
-async def _fresh_transcript(live_api: Any, session_id: str) -> list[dict[str, Any]]:
+async def _fresh_transcript(live_api: ApiProcess, session_id: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(
         base_url=live_api.base_url, headers={"x-api-key": live_api.api_key}, timeout=10
     ) as client:

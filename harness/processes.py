@@ -1,50 +1,26 @@
-"""Start real servers for tests on free ports, wait until they answer, stop them cleanly."""
+"""Child processes that are started, waited on until they answer, and stopped cleanly."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import ssl
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from harness.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
 NODE_BIN = ROOT / "node_modules" / ".bin"
 VENV_BIN = ROOT / ".venv" / "bin"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(
-    check: Callable[[], bool], timeout: float, what: str, interval: float = 0.05
-) -> None:
-    """Poll ``check`` until it is true; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(interval)
-    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 def http_ok(url: str) -> Callable[[], bool]:
+    """A check that ``url`` answers below 500; TLS is not verified (the Cosmos emulator
+    serves an expired self-signed certificate)."""
     insecure = ssl.create_default_context()
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
@@ -105,11 +81,23 @@ class ManagedProcess:
             raise TimeoutError(f"{exc}; log:\n{self.tail()}") from None
         return self
 
-    def tail(self, lines: int = 40) -> str:
+    @property
+    def pid(self) -> int | None:
+        """The group leader's pid while it runs, else None."""
+        if self.proc is None or self.proc.poll() is not None:
+            return None
+        return self.proc.pid
+
+    def log_text(self) -> str:
+        """Everything logged so far ("" before the log exists)."""
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            return self.log_path.read_text(errors="replace")
         except OSError:
-            return "(no log)"
+            return ""
+
+    def tail(self, lines: int = 40) -> str:
+        text = self.log_text()
+        return "\n".join(text.splitlines()[-lines:]) if text else "(no log)"
 
     def stop(self, timeout: float = 10.0, sig: int = signal.SIGTERM) -> None:
         if self.proc is None or self.proc.poll() is not None:

@@ -29,7 +29,7 @@ import aiohttp
 import redis
 from livekit import api
 
-from agent_app.redis_auth import connection_args
+from agent_app.recovery.redis_auth import connection_args
 
 logger = logging.getLogger("parley.agent.liveness")
 

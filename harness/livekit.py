@@ -1,14 +1,17 @@
-"""A real LiveKit server for tests: loopback only, free ports, webhooks to a given URL."""
+"""A real LiveKit server: loopback only, free ports, webhooks to a given URL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.processes import ROOT, ManagedProcess, free_port, http_ok
-from tests.support.stack import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.ports import free_port
+from harness.processes import ROOT, ManagedProcess, http_ok
 
 LIVEKIT_BIN = ROOT / ".tools" / "bin" / "livekit-server"
+# The local stack's development key pair (dev.env uses the same; not a secret).
+DEV_LIVEKIT_KEY = "devkey"
+DEV_LIVEKIT_SECRET = "parley-local-development-secret-0123456789"
 
 
 @dataclass
@@ -23,6 +26,9 @@ class LiveKitServer:
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.stop()
 
 
 def livekit_config(port: int, tcp_port: int, udp_port: int, webhook_url: str | None) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import redis.asyncio as redis
 from azure.core.credentials import TokenCredential
 
-from agent_app.redis_auth import connection_args
+from agent_app.recovery.redis_auth import connection_args
 
 KEY_PREFIX = "parley:session:"
 RECENT_SEGMENTS = 32
