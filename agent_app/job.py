@@ -19,7 +19,7 @@ from livekit.agents import (
     vad,
 )
 
-from agent_app import redaction
+from agent_app import redaction, telemetry
 from agent_app.api_client import ParleyApi
 from agent_app.assistant import ParleyAssistant
 from agent_app.conversation import ConversationRecorder, document_message, restore_chat
@@ -260,6 +260,8 @@ async def entrypoint(ctx: JobContext) -> None:
         events=events,
     )
     agent = await parley.prepare()
+    telemetry.watch_failovers((providers.stt, providers.llm, providers.tts), events.record)
+    telemetry.session_started(parley.restored, events.record)
     if metadata.restore and not parley.restored:
         logger.warning("restore requested but no snapshot found")
     lease = await _hold_lease(settings, session_id, ctx)

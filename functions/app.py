@@ -48,6 +48,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (health, tokens, webhooks, sessions, uploads, tenants, metrics):
         app.include_router(module.router, prefix="/api")
+    if (WEB_DIST / "console").is_dir():
+        # mounted before /app so the console is not also a path of the web client's mount
+        console = StaticFiles(directory=WEB_DIST / "console", html=True)
+        app.mount("/console", console, name="console")
     if WEB_DIST.is_dir():
         app.mount("/app", StaticFiles(directory=WEB_DIST, html=True), name="web")
 

@@ -91,7 +91,10 @@ class ApiSettings(BaseSettings):
     )
     loopback_dev_auth: bool = Field(
         default=False,
-        description="Let unauthenticated loopback callers mint tokens (local `make up` only).",
+        description=(
+            "Let unauthenticated loopback callers mint tokens and read sessions (the web "
+            "client and console under local `make up` only)."
+        ),
         json_schema_extra=LOCAL_ONLY,
     )
     cosmos_endpoint: str = Field(

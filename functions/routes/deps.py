@@ -56,6 +56,13 @@ AgentDep = Annotated[Caller, Depends(_requirer(CallerKind.AGENT))]
 IntegratorOrAgentDep = Annotated[
     Caller, Depends(_requirer(CallerKind.INTEGRATOR, CallerKind.AGENT))
 ]
+# Read-only views (the console): integrators, and on loopback with LOOPBACK_DEV_AUTH the
+# local developer, so `make up`'s console opens without a key like the web client does.
+ReaderDep = Annotated[Caller, Depends(_requirer(CallerKind.INTEGRATOR, CallerKind.DEVELOPER))]
+ReaderOrAgentDep = Annotated[
+    Caller,
+    Depends(_requirer(CallerKind.INTEGRATOR, CallerKind.AGENT, CallerKind.DEVELOPER)),
+]
 TokenCallerDep = Annotated[
     Caller,
     Depends(_requirer(CallerKind.INTEGRATOR, CallerKind.USER, CallerKind.DEVELOPER)),

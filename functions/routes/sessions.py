@@ -1,4 +1,4 @@
-"""Sessions, their transcripts and the agent's session events."""
+"""Sessions, their transcripts, the agent's session events and per-turn metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from functions.models import (
     NAME_PATTERN,
+    TURN_METRICS_EVENT,
     Accepted,
     SegmentBatch,
     Session,
@@ -16,8 +17,10 @@ from functions.models import (
     SessionEventPage,
     SessionPage,
     TranscriptPage,
+    TurnMetrics,
+    TurnMetricsPage,
 )
-from functions.routes.deps import AgentDep, IntegratorDep, ServicesDep, SessionIdPath
+from functions.routes.deps import AgentDep, ReaderDep, ServicesDep, SessionIdPath
 from functions.routes.errors import ERROR_RESPONSES, ApiError, ErrorBody
 
 router = APIRouter(tags=["sessions"])
@@ -32,7 +35,7 @@ Continuation = Annotated[
 
 @router.get("/sessions", response_model=SessionPage, responses=ERROR_RESPONSES)
 async def list_sessions(
-    caller: IntegratorDep,
+    caller: ReaderDep,
     svc: ServicesDep,
     room: Annotated[str | None, Query(pattern=NAME_PATTERN, description="Room name.")] = None,
     limit: Limit = 50,
@@ -46,7 +49,7 @@ async def list_sessions(
 @router.get(
     "/sessions/{sessionId}", response_model=Session, responses={**ERROR_RESPONSES, **NOT_FOUND}
 )
-async def get_session(sessionId: SessionIdPath, caller: IntegratorDep, svc: ServicesDep) -> Session:
+async def get_session(sessionId: SessionIdPath, caller: ReaderDep, svc: ServicesDep) -> Session:
     """Lifecycle, participants, tracks and times of one session."""
     await svc.owners.admit(sessionId, caller, write=False)
     doc = await svc.sessions.get(sessionId)
@@ -62,7 +65,7 @@ async def get_session(sessionId: SessionIdPath, caller: IntegratorDep, svc: Serv
 )
 async def read_transcript(
     sessionId: SessionIdPath,
-    caller: IntegratorDep,
+    caller: ReaderDep,
     svc: ServicesDep,
     limit: Limit = 100,
     continuation: Continuation = None,
@@ -114,9 +117,29 @@ async def append_events(
     responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 async def list_events(
-    sessionId: SessionIdPath, caller: IntegratorDep, svc: ServicesDep, limit: Limit = 500
+    sessionId: SessionIdPath, caller: ReaderDep, svc: ServicesDep, limit: Limit = 500
 ) -> SessionEventPage:
     """Events the agent recorded for this session, oldest first."""
     await svc.owners.admit(sessionId, caller, write=False)
     items = await svc.sessions.list_events(sessionId, limit)
     return SessionEventPage.model_validate({"items": items})
+
+
+@router.get(
+    "/sessions/{sessionId}/metrics",
+    response_model=TurnMetricsPage,
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
+)
+async def turn_metrics(
+    sessionId: SessionIdPath, caller: ReaderDep, svc: ServicesDep, limit: Limit = 1000
+) -> TurnMetricsPage:
+    """Each assistant turn's latencies (voice-to-voice and its stages), in turn order:
+    the agent's `turn_metrics` events, as the console's latency chart reads them."""
+    await svc.owners.admit(sessionId, caller, write=False)
+    events = await svc.sessions.list_events(sessionId, limit)
+    turns = {
+        e["data"]["turnIndex"]: TurnMetrics.model_validate({**e["data"], "at": e["at"]})
+        for e in events
+        if e.get("type") == TURN_METRICS_EVENT
+    }
+    return TurnMetricsPage(items=[turns[i] for i in sorted(turns)])

@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from functions.models import Upload, UploadList, UploadRequest, UploadTicket
-from functions.routes.deps import IntegratorOrAgentDep, ServicesDep, SessionIdPath
+from functions.routes.deps import (
+    IntegratorOrAgentDep,
+    ReaderOrAgentDep,
+    ServicesDep,
+    SessionIdPath,
+)
 from functions.routes.errors import ERROR_RESPONSES, ErrorBody
 
 router = APIRouter(tags=["uploads"])
@@ -81,7 +86,7 @@ async def get_upload(
 )
 async def list_uploads(
     sessionId: SessionIdPath,
-    caller: IntegratorOrAgentDep,
+    caller: ReaderOrAgentDep,
     svc: ServicesDep,
     includeText: IncludeText = False,
 ) -> UploadList:
