@@ -120,6 +120,7 @@ def session_routes(sid: str, upload_id: str) -> dict[tuple[str, str], dict[str, 
             "json": {"segments": [{**SEGMENT, "id": f"{sid}-000007-user"}]},
         },
         ("get", "/api/sessions/{sessionId}/events"): {"url": f"{base}/events"},
+        ("get", "/api/sessions/{sessionId}/metrics"): {"url": f"{base}/metrics"},
         ("post", "/api/sessions/{sessionId}/events"): {
             "url": f"{base}/events",
             "json": {"events": [{"id": "ev-x", "type": "intrude", "at": "2026-11-29"}]},
