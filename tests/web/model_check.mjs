@@ -24,6 +24,11 @@ const { Transcript, isFinal } = await load('web/src/transcript.ts');
 const { Uploads, parseUploadNotice } = await load('web/src/uploads.ts');
 const checks = [];
 const check = (name, fn) => checks.push([name, fn]);
+// A text stream opened on a segment with one chunk of words, as the agent sends them.
+const streamWords = (t, stream, segment, role, final, words) => {
+  t.openStream(stream, segment, role, final);
+  t.appendChunk(stream, segment, words);
+};
 
 check('agent delta stream appends chunks and turns final on the trailer', () => {
   const t = new Transcript();
@@ -40,13 +45,10 @@ check('agent delta stream appends chunks and turns final on the trailer', () => 
 
 check('user updates replace the segment text in place, keeping its position', () => {
   const t = new Transcript();
-  t.openStream('u1', 'SG_u', 'user', false);
-  t.appendChunk('u1', 'SG_u', 'what is');
+  streamWords(t, 'u1', 'SG_u', 'user', false, 'what is');
   t.closeStream('u1', 'SG_u', false);
-  t.openStream('a1', 'SG_a', 'agent', false);
-  t.appendChunk('a1', 'SG_a', 'Let me');
-  t.openStream('u2', 'SG_u', 'user', true);
-  t.appendChunk('u2', 'SG_u', 'what is the time');
+  streamWords(t, 'a1', 'SG_a', 'agent', false, 'Let me');
+  streamWords(t, 'u2', 'SG_u', 'user', true, 'what is the time');
   t.closeStream('u2', 'SG_u', true);
   assert.deepEqual(
     t.list().map((e) => [e.id, e.text, e.final]),
@@ -59,11 +61,9 @@ check('user updates replace the segment text in place, keeping its position', ()
 
 check('a stale interim after the final does not undo it', () => {
   const t = new Transcript();
-  t.openStream('u2', 'SG_u', 'user', true);
-  t.appendChunk('u2', 'SG_u', 'final words');
+  streamWords(t, 'u2', 'SG_u', 'user', true, 'final words');
   t.closeStream('u2', 'SG_u', true);
-  t.openStream('u1', 'SG_u', 'user', false);
-  t.appendChunk('u1', 'SG_u', 'old');
+  streamWords(t, 'u1', 'SG_u', 'user', false, 'old');
   assert.equal(t.get('SG_u').text, 'final words');
   assert.equal(t.get('SG_u').final, true);
 });
