@@ -11,7 +11,8 @@ that to about two seconds:
   there, and removes the dead agent from the room.
 
 The removal makes the server send ``participant_left`` at once, and the API's existing
-recovery (``functions/recovery.py``) dispatches a new agent that restores the snapshot.
+recovery (``functions/sessions/agent_recovery.py``) dispatches a new agent that restores
+the snapshot.
 The watchdog never dispatches itself: one place decides, so no call gets two agents.
 """
 
