@@ -1,29 +1,11 @@
 // Checks the web client's transcript and upload models (plain TypeScript, no DOM) in Node:
 // esbuild bundles them in memory, node:assert checks the behaviour. Exit code 0 means all passed.
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { checkList, loadTs } from '../../harness/model_checks.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function load(entry) {
-  const result = await build({
-    entryPoints: [path.join(root, entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
-}
-
-const { Transcript, isFinal } = await load('web/src/transcript.ts');
-const { Uploads, parseUploadNotice } = await load('web/src/uploads.ts');
-const checks = [];
-const check = (name, fn) => checks.push([name, fn]);
+const { Transcript, isFinal } = await loadTs('web/src/transcript.ts');
+const { Uploads, parseUploadNotice } = await loadTs('web/src/uploads.ts');
+const { check, run } = checkList('model checks');
 // A text stream opened on a segment with one chunk of words, as the agent sends them.
 const streamWords = (t, stream, segment, role, final, words) => {
   t.openStream(stream, segment, role, final);
@@ -128,15 +110,4 @@ check('uploads: progress, notices by name, no going backwards, unknown files add
   ]);
 });
 
-let failed = 0;
-for (const [name, fn] of checks) {
-  try {
-    fn();
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL ${name}\n${error.stack}`);
-  }
-}
-console.log(`${checks.length - failed}/${checks.length} model checks passed`);
-process.exit(failed === 0 ? 0 : 1);
+run();
