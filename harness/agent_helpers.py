@@ -11,7 +11,13 @@ from livekit import rtc
 from livekit.agents import llm, stt
 from livekit.agents.stt import SpeechEventType
 
+from agent_app.api_client import ParleyApi
+from agent_app.job import ParleySession
+from agent_app.outbox import OutboxOptions
+from agent_app.providers.factory import Providers
+from agent_app.providers.local_llm import OfflineLLM
 from agent_app.providers.local_tts import ESpeakTTS
+from agent_app.recovery.state import MemoryStateStore
 from agent_app.settings import AgentSettings
 
 
@@ -25,6 +31,31 @@ def settings(**overrides: Any) -> AgentSettings:
     }
     base.update(overrides)
     return AgentSettings.model_validate(base)
+
+
+def offline_session(api_url: str, session_id: str, room_name: str) -> ParleySession:
+    """A session with no room, no STT and no VAD: the offline LLM and eSpeak answer text
+    put into it, its outbox posts to ``api_url`` (a ``FakeParleyApi``) and retries fast."""
+    return ParleySession(
+        settings=settings(),
+        session_id=session_id,
+        room_name=room_name,
+        api=ParleyApi(api_url, "agent-key"),
+        store=MemoryStateStore(60),
+        providers=Providers(stt=None, llm=OfflineLLM(), tts=ESpeakTTS()),  # type: ignore[arg-type]
+        vad_model=None,
+        outbox_options=OutboxOptions(backoff_base=0.01, backoff_cap=0.05),
+        turn_options={},
+    )
+
+
+async def converse(session: ParleySession, *user_inputs: str) -> None:
+    """Start ``session``, take each input as a user turn and wait for its reply, then
+    close it (flushing what it has to send)."""
+    await session.session.start(await session.prepare())
+    for text in user_inputs:
+        await session.session.run(user_input=text)
+    await session.close(5)
 
 
 def speech_frames(text: str, *, frame_ms: int = 20) -> tuple[list[rtc.AudioFrame], int]:

@@ -32,6 +32,13 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+def application(*routes: web.RouteDef) -> web.Application:
+    """An aiohttp application serving ``routes``."""
+    app = web.Application()
+    app.add_routes(routes)
+    return app
+
+
 def tone_pcm(seconds: float, rate: int, freq: float = 440.0) -> bytes:
     t = np.arange(int(seconds * rate)) / rate
     return (np.sin(2 * math.pi * freq * t) * 8000).astype(np.int16).tobytes()
@@ -59,12 +66,13 @@ class OpenAIServer:
     _release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._chat)
-        app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._chat)
-        app.router.add_post("/v1/audio/transcriptions", self._transcribe)
-        app.router.add_post("/v1/audio/speech", self._speech)
-        return app
+        # Azure OpenAI serves the same chat completions under a deployment's path.
+        chats = ["/v1/chat/completions", "/openai/deployments/{deployment}/chat/completions"]
+        return application(
+            *(web.post(path, self._chat) for path in chats),
+            web.post("/v1/audio/transcriptions", self._transcribe),
+            web.post("/v1/audio/speech", self._speech),
+        )
 
     def release(self) -> None:
         """End any hanging request (so the server can shut down)."""
@@ -91,11 +99,14 @@ class OpenAIServer:
             }
         )
 
+    async def _intake(self, request: web.Request, body: Any) -> web.Response | None:
+        """Record the request; the failure to answer with when one is injected."""
+        self._record(request, body)
+        return await self._misbehave()
+
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        self._record(request, body)
-        failure = await self._misbehave()
-        if failure is not None:
+        if (failure := await self._intake(request, body)) is not None:
             return failure
         resp = web.StreamResponse(headers={"content-type": "text/event-stream"})
         await resp.prepare(request)
@@ -143,17 +154,14 @@ class OpenAIServer:
         form = await request.post()
         audio = form.get("file")
         size = len(audio.file.read()) if isinstance(audio, FileField) else 0
-        self._record(request, {"model": form.get("model"), "bytes": size})
-        failure = await self._misbehave()
+        failure = await self._intake(request, {"model": form.get("model"), "bytes": size})
         if failure is not None:
             return failure
         return web.json_response({"text": self.transcript})
 
     async def _speech(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self._record(request, body)
-        failure = await self._misbehave()
-        if failure is not None:
+        if (failure := await self._intake(request, body)) is not None:
             return failure
         # the plugin asks for raw 24 kHz PCM
         return web.Response(body=tone_pcm(0.3, 24_000), content_type="audio/pcm")
@@ -167,9 +175,7 @@ class AzureTTSServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/cognitiveservices/v1", self._synthesize)
-        return app
+        return application(web.post("/cognitiveservices/v1", self._synthesize))
 
     async def _synthesize(self, request: web.Request) -> web.Response:
         ssml = await request.text()
@@ -193,12 +199,13 @@ class FakeParleyApi:
     reject_transcripts: bool = False
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/api/sessions/{sid}/transcript", self._transcript)
-        app.router.add_post("/api/sessions/{sid}/events", self._events)
-        app.router.add_get("/api/sessions/{sid}/uploads", self._list_uploads)
-        app.router.add_get("/api/sessions/{sid}/uploads/{uid}", self._get_upload)
-        return app
+        session = "/api/sessions/{sid}"
+        return application(
+            web.post(f"{session}/transcript", self._transcript),
+            web.post(f"{session}/events", self._events),
+            web.get(f"{session}/uploads", self._list_uploads),
+            web.get(f"{session}/uploads/{{uid}}", self._get_upload),
+        )
 
     def add_document(self, session_id: str, filename: str, text: str) -> str:
         upload_id = uuid.uuid4().hex
@@ -272,9 +279,9 @@ class AzureSpeechSTTServer:
     audio_bytes: int = 0
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/speech/recognition/conversation/cognitiveservices/v1", self._ws)
-        return app
+        return application(
+            web.get("/speech/recognition/conversation/cognitiveservices/v1", self._ws)
+        )
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         self.connections.append({"query": dict(request.query), "headers": dict(request.headers)})

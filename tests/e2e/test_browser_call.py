@@ -19,18 +19,16 @@ import subprocess
 import uuid
 import wave
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from harness.agent import start_agent
-from harness.api import ApiProcess
 from harness.caller import DEFAULT_SENTENCES as CALLER_SENTENCES
+from harness.node import run_driver
 from harness.processes import ROOT, ManagedProcess
-from harness.stack import Stack
+from harness.stack import BrowserStack, Stack, browser_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -53,34 +51,14 @@ FILENAME = "meeting-notes.txt"
 FILE_TEXT = "Parley browser test notes.\nThe launch is planned for the ninth of March.\n"
 
 
-@dataclass
-class WebStack:
-    api: ApiProcess
-    agent: ManagedProcess
-
-
 @pytest.fixture(scope="module")
-def web_stack(stack: Stack, work_dir: Path) -> Iterator[WebStack]:
+def web_stack(stack: Stack, work_dir: Path) -> Iterator[BrowserStack]:
     """An API serving web/dist with loopback developer auth, and an agent using it."""
     assert CHROMIUM.exists(), "Debian chromium is missing: run `make system-deps`"
     assert shutil.which("espeak-ng"), "espeak-ng is missing: run `make system-deps`"
     assert (ROOT / "web" / "dist" / "app.js").is_file(), "web/dist is missing: run `make web`"
-    api = ApiProcess(work_dir, {**stack.api.env, "LOOPBACK_DEV_AUTH": "true"})
-    api.start()
-    try:
-        agent = start_agent(
-            work_dir,
-            stack.livekit.ws_url,
-            api.base_url,
-            api.agent_key,
-            name="browser-agent",
-        )
-        try:
-            yield WebStack(api=api, agent=agent)
-        finally:
-            agent.stop(timeout=30)
-    finally:
-        api.stop()
+    with browser_stack(stack, work_dir, "browser-agent") as running:
+        yield running
 
 
 def speech_wav(path: Path, sentence: str) -> Path:
@@ -106,16 +84,8 @@ def speech_wav(path: Path, sentence: str) -> Path:
 
 def run_browser_call(url: str, wav: Path, file: Path) -> dict[str, Any]:
     config = {"url": url, "wav": str(wav), "file": str(file), "timeoutMs": STEP_TIMEOUT_MS}
-    result = subprocess.run(
-        ["node", str(HERE / "browser_call.mjs"), json.dumps(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT_MS / 1000 * 8,
-    )
-    assert result.returncode == 0, f"browser driver failed:\n{result.stdout}\n{result.stderr}"
-    report: dict[str, Any] = json.loads(result.stdout)
-    return report
+    timeout = STEP_TIMEOUT_MS / 1000 * 8
+    return run_driver(HERE / "browser_call.mjs", config, timeout, "browser driver")
 
 
 def describe(report: dict[str, Any], agent: ManagedProcess) -> str:
@@ -138,7 +108,7 @@ def describe(report: dict[str, Any], agent: ManagedProcess) -> str:
 
 
 def test_a_call_from_the_browser_gets_replies_and_reads_a_shared_file(
-    web_stack: WebStack, tmp_path: Path
+    web_stack: BrowserStack, tmp_path: Path
 ) -> None:
     assert SENTENCE in CALLER_SENTENCES, "the offline recogniser only knows CALLER_SENTENCES"
     base = web_stack.api.base_url
