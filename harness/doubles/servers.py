@@ -6,7 +6,7 @@ import asyncio
 import json
 import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +15,10 @@ import numpy as np
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from harness.doubles.contract import api_contract
 from harness.ports import free_port
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @asynccontextmanager
@@ -189,7 +192,9 @@ class AzureTTSServer:
 
 @dataclass
 class FakeParleyApi:
-    """The agent-facing API routes, in memory, with switchable outages."""
+    """The agent-facing API routes, in memory, with switchable outages. Every request is
+    checked against docs/openapi.json first: one the real API would refuse is answered 422
+    and kept in ``violations``."""
 
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -197,18 +202,35 @@ class FakeParleyApi:
     transcript_posts: list[int] = field(default_factory=list)
     status: int = 200
     reject_transcripts: bool = False
+    violations: list[str] = field(default_factory=list)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def app(self) -> web.Application:
+        @web.middleware
+        async def check_contract(request: web.Request, handler: Handler) -> web.StreamResponse:
+            problems = api_contract().violations(
+                request.method, request.path, request.query, request.headers, await request.read()
+            )
+            if problems:
+                self.violations.extend(problems)
+                return web.json_response(
+                    {"error": "contract_violation", "message": "; ".join(problems)}, status=422
+                )
+            return await handler(request)
+
         session = "/api/sessions/{sid}"
-        return application(
+        app = application(
             web.post(f"{session}/transcript", self._transcript),
             web.post(f"{session}/events", self._events),
             web.get(f"{session}/uploads", self._list_uploads),
             web.get(f"{session}/uploads/{{uid}}", self._get_upload),
+            web.get("/api/tenants/{tenant}/profile", self._profile),
         )
+        app.middlewares.append(check_contract)
+        return app
 
     def add_document(self, session_id: str, filename: str, text: str) -> str:
-        upload_id = uuid.uuid4().hex
+        upload_id = uuid.uuid4().hex[:24]  # the API issues 24 hex digits
         self.uploads[upload_id] = {
             "uploadId": upload_id,
             "sessionId": session_id,
@@ -251,6 +273,9 @@ class FakeParleyApi:
         if upload is None:
             return web.json_response({"error": "not_found"}, status=404)
         return web.json_response(upload)
+
+    async def _profile(self, request: web.Request) -> web.Response:
+        return web.json_response(self.profiles.get(request.match_info["tenant"], {}))
 
 
 def _usp(path: str, request_id: str, body: dict[str, Any]) -> str:
