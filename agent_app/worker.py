@@ -14,7 +14,7 @@ from livekit.agents import AgentServer, JobProcess, cli, inference
 from agent_app import redaction, telemetry
 from agent_app.job import entrypoint
 from agent_app.liveness import LivenessOptions, Watchdog, livekit_remover
-from agent_app.providers.factory import import_plugins
+from agent_app.providers.factory import import_plugins, warm_local_models
 from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
@@ -30,6 +30,7 @@ def prewarm(proc: JobProcess) -> None:
     import_plugins(settings)
     init_vad()
     init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
+    warm_local_models(settings)  # Whisper and Piper: seconds to load, so not in a job
     proc.userdata["settings"] = settings
     proc.userdata["vad"] = inference.VAD()
 
@@ -45,6 +46,8 @@ def build_server(settings: AgentSettings) -> AgentServer:
         load_threshold=settings.load_threshold,
         shutdown_process_timeout=settings.job_shutdown_timeout_seconds,
         setup_fnc=prewarm,
+        # prewarm loads Whisper and Piper (seconds on a busy machine; the default is 10 s)
+        initialize_process_timeout=30.0,
     )
     # a non-empty agent name turns off automatic dispatch: the API dispatches explicitly
     server.rtc_session(entrypoint, agent_name=settings.agent_name)

@@ -20,6 +20,8 @@ from livekit.agents import NOT_GIVEN, llm, stt, tts, vad
 from agent_app.providers.local_llm import OfflineLLM
 from agent_app.providers.local_stt import PocketSphinxSTT
 from agent_app.providers.local_tts import ESpeakTTS
+from agent_app.providers.piper_tts import PiperTTS, load_voice, piper_available
+from agent_app.providers.whisper_stt import WhisperOptions, WhisperSTT, load_model
 from agent_app.settings import AgentSettings
 
 COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -67,6 +69,27 @@ def import_plugins(settings: AgentSettings) -> list[str]:
     return modules
 
 
+def local_voice(settings: AgentSettings) -> str:
+    """The engine behind the ``local`` TTS: Piper when asked for or installed, else eSpeak."""
+    if settings.local_tts_voice == "auto":
+        return "piper" if piper_available() else "espeak"
+    return settings.local_tts_voice
+
+
+def warm_local_models(settings: AgentSettings) -> list[str]:
+    """Load the offline models the chains use (blocking; call in prewarm, once per process).
+
+    Returns what was loaded."""
+    loaded = []
+    if "local" in settings.chain("stt") and not settings.local_stt_phrases:
+        load_model(settings.local_stt_threads)
+        loaded.append("whisper")
+    if "local" in settings.chain("tts") and local_voice(settings) == "piper":
+        load_voice(settings.local_tts_threads)
+        loaded.append("piper")
+    return loaded
+
+
 def azure_token_provider(settings: AgentSettings) -> TokenProvider:
     """Managed-identity bearer tokens for Azure AI services (keyless access)."""
     from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
@@ -101,10 +124,19 @@ async def build_stt(
     tokens: TokenProvider | None = None,
 ) -> stt.STT[Any]:
     if name == "local":
-        local = PocketSphinxSTT(phrases=settings.local_stt_phrases)
-        # load the model off the event loop so the first turn does not wait for it
-        asyncio.get_running_loop().run_in_executor(None, local.warm)
-        return local
+        if settings.local_stt_phrases:
+            # an exact grammar for scripted checks; open speech goes to Whisper
+            sphinx = PocketSphinxSTT(phrases=settings.local_stt_phrases)
+            asyncio.get_running_loop().run_in_executor(None, sphinx.warm)
+            return sphinx
+        whisper = WhisperSTT(
+            options=WhisperOptions(
+                cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
+            )
+        )
+        # normally loaded in prewarm; otherwise off the event loop, before the first turn
+        await asyncio.to_thread(whisper.warm)
+        return whisper
     if name == "openai":
         from livekit.plugins import openai as openai_plugin
 
@@ -176,6 +208,9 @@ async def build_tts(
     tokens: TokenProvider | None = None,
 ) -> tts.TTS[Any]:
     if name == "local":
+        if local_voice(settings) == "piper":
+            await asyncio.to_thread(load_voice, settings.local_tts_threads)
+            return PiperTTS(cpu_threads=settings.local_tts_threads)
         return ESpeakTTS()
     if name == "openai":
         from livekit.plugins import openai as openai_plugin
