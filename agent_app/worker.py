@@ -30,7 +30,7 @@ def prewarm(proc: JobProcess) -> None:
     import_plugins(settings)
     init_vad()
     init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
-    warm_local_models(settings)  # Whisper and Piper: seconds to load, so not in a job
+    warm_local_models(settings)  # Whisper and Piper load in the background: seconds
     proc.userdata["settings"] = settings
     proc.userdata["vad"] = inference.VAD()
 
@@ -46,8 +46,6 @@ def build_server(settings: AgentSettings) -> AgentServer:
         load_threshold=settings.load_threshold,
         shutdown_process_timeout=settings.job_shutdown_timeout_seconds,
         setup_fnc=prewarm,
-        # prewarm loads Whisper and Piper (seconds on a busy machine; the default is 10 s)
-        initialize_process_timeout=30.0,
     )
     # a non-empty agent name turns off automatic dispatch: the API dispatches explicitly
     server.rtc_session(entrypoint, agent_name=settings.agent_name)

@@ -11,6 +11,8 @@ turn to the next one.
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,8 @@ from agent_app.providers.local_tts import ESpeakTTS
 from agent_app.providers.piper_tts import PiperTTS, load_voice, piper_available
 from agent_app.providers.whisper_stt import WhisperOptions, WhisperSTT, load_model
 from agent_app.settings import AgentSettings
+
+logger = logging.getLogger("parley.agent.providers")
 
 COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default"
 
@@ -76,18 +80,32 @@ def local_voice(settings: AgentSettings) -> str:
     return settings.local_tts_voice
 
 
-def warm_local_models(settings: AgentSettings) -> list[str]:
-    """Load the offline models the chains use (blocking; call in prewarm, once per process).
+def warm_local_models(settings: AgentSettings) -> threading.Thread | None:
+    """Start loading the offline models the chains use, in the background (call in
+    prewarm, once per process); None when there is nothing to load.
 
-    Returns what was loaded."""
-    loaded = []
-    if "local" in settings.chain("stt") and not settings.local_stt_phrases:
-        load_model(settings.local_stt_threads)
-        loaded.append("whisper")
+    Loading takes seconds on a busy machine; the process must not wait for it before it
+    can take a job (a replacement agent after a crash is timed by the caller). A provider
+    used before its model is ready waits for it, off the event loop: the voice first
+    (the greeting needs it), then Whisper (needed once the user has spoken)."""
+    loaders: list[Callable[[], object]] = []
     if "local" in settings.chain("tts") and local_voice(settings) == "piper":
-        load_voice(settings.local_tts_threads)
-        loaded.append("piper")
-    return loaded
+        loaders.append(lambda: load_voice(settings.local_tts_threads))
+    if "local" in settings.chain("stt") and not settings.local_stt_phrases:
+        loaders.append(lambda: load_model(settings.local_stt_threads))
+    if not loaders:
+        return None
+
+    def load_all() -> None:
+        for load in loaders:
+            try:
+                load()
+            except Exception:  # the provider raises it again, clearly, when used
+                logger.exception("loading an offline model failed")
+
+    thread = threading.Thread(target=load_all, name="warm-local-models", daemon=True)
+    thread.start()
+    return thread
 
 
 def azure_token_provider(settings: AgentSettings) -> TokenProvider:
@@ -134,8 +152,8 @@ async def build_stt(
                 cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
             )
         )
-        # normally loaded in prewarm; otherwise off the event loop, before the first turn
-        await asyncio.to_thread(whisper.warm)
+        # normally loading since prewarm; the first recognition waits for it off the loop
+        asyncio.get_running_loop().run_in_executor(None, whisper.warm)
         return whisper
     if name == "openai":
         from livekit.plugins import openai as openai_plugin
@@ -209,7 +227,6 @@ async def build_tts(
 ) -> tts.TTS[Any]:
     if name == "local":
         if local_voice(settings) == "piper":
-            await asyncio.to_thread(load_voice, settings.local_tts_threads)
             return PiperTTS(cpu_threads=settings.local_tts_threads)
         return ESpeakTTS()
     if name == "openai":

@@ -67,14 +67,17 @@ def load_voice(cpu_threads: int) -> PiperVoice:
 class PiperTTS(tts.TTS[None]):
     """Non-streaming TTS; the session splits text into sentences for it."""
 
-    def __init__(self, *, cpu_threads: int = 2) -> None:
-        voice = load_voice(cpu_threads)
+    def __init__(self, *, cpu_threads: int = 1) -> None:
+        # the rate from the voice's config; the model itself loads on first use (or in
+        # prewarm's background loader), on the synthesis thread
+        _, config = piper_voice_files()
+        rate = int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
         super().__init__(
             capabilities=tts.TTSCapabilities(streaming=False),
-            sample_rate=voice.config.sample_rate,
+            sample_rate=rate,
             num_channels=1,
         )
-        self._voice = voice
+        self._threads = cpu_threads
 
     @property
     def model(self) -> str:
@@ -86,7 +89,7 @@ class PiperTTS(tts.TTS[None]):
 
     def sentences_pcm(self, text: str) -> Iterator[np.ndarray]:
         """int16 mono samples at ``sample_rate``, one array per sentence (blocking)."""
-        for chunk in self._voice.synthesize(text):
+        for chunk in load_voice(self._threads).synthesize(text):
             yield chunk.audio_int16_array
 
     def synthesize_pcm(self, text: str) -> np.ndarray:

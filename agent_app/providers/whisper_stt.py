@@ -4,7 +4,7 @@ Whisper is a batch model, so this is a non-streaming STT: the session wraps it i
 livekit-agents' ``StreamAdapter``, which cuts the audio at VAD speech boundaries and
 hands each utterance to ``recognize``.
 
-One model per process (loaded in prewarm, about 2 s and 300 MB), and one inference
+One model per process (loading starts in prewarm: about 2 s, 110 MB), and one inference
 at a time per process on a dedicated thread with a bounded number of CPU threads:
 the event loop never runs the model, and several calls in one process queue instead
 of oversubscribing the cores.
