@@ -31,7 +31,7 @@ from livekit import rtc
 from agent_app.providers.local_tts import ESpeakTTS
 from agent_app.providers.piper_tts import PiperTTS
 from agent_app.providers.whisper_stt import WhisperOptions, load_model, transcribe
-from tests.agent.speech import OPEN_SENTENCES, mix_at_snr, pad, speak, word_accuracy
+from harness.caller.voice import OPEN_SENTENCES, mix_at_snr, pad, speak, word_accuracy
 
 NOISY_SNR_DB = 12.0
 REPLY = "It's ten past nine on Friday. Is there anything else I can help you with?"

@@ -12,10 +12,8 @@ from agent_app.providers.factory import build_providers, build_tts
 from agent_app.providers.local_tts import ESpeakTTS
 from agent_app.providers.piper_tts import PiperTTS
 from agent_app.providers.whisper_stt import WhisperSTT
-from tests.agent.audio_io import CollectingSpeaker, PacedMicrophone
-from tests.agent.conftest import wait_for
-from tests.agent.helpers import settings
-from tests.agent.speech import (
+from harness.agent_helpers import settings
+from harness.caller.voice import (
     OPEN_SENTENCES,
     caller_frames,
     festival_available,
@@ -23,6 +21,8 @@ from tests.agent.speech import (
     word_accuracy,
     words,
 )
+from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone
+from harness.waiting import wait_for
 
 NOISY_SNR_DB = 12.0
 
