@@ -13,7 +13,7 @@ from livekit.agents import AgentServer, JobProcess, cli, inference
 
 from agent_app import redaction, telemetry
 from agent_app.job import entrypoint
-from agent_app.providers.factory import import_plugins
+from agent_app.providers.factory import import_plugins, warm_local_models
 from agent_app.recovery.liveness import LivenessOptions, Watchdog, livekit_remover
 from agent_app.settings import AgentSettings
 
@@ -30,6 +30,7 @@ def prewarm(proc: JobProcess) -> None:
     import_plugins(settings)
     init_vad()
     init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
+    warm_local_models(settings)  # Whisper and Piper load in the background: seconds
     proc.userdata["settings"] = settings
     proc.userdata["vad"] = inference.VAD()
 
