@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
 
@@ -44,10 +45,16 @@ class UploadTicket:
 class ParleyApi:
     """Async client for the routes the agent uses; one per job."""
 
-    def __init__(self, base_url: str, agent_key: str, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, base_url: str, agent_key: str, *, timeout: float = 5.0, tenant: str | None = None
+    ) -> None:
+        headers = {"x-api-key": agent_key}
+        if tenant:
+            # the API then refuses writes into another tenant's session
+            headers["x-parley-tenant"] = tenant
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={"x-api-key": agent_key},
+            headers=headers,
             timeout=httpx.Timeout(timeout),
         )
         # the blob PUT goes to storage, never with the API key
@@ -64,6 +71,9 @@ class ParleyApi:
         if not resp.content:
             return {}
         return cast(JSON, resp.json())
+
+    async def tenant_profile(self, tenant: str) -> JSON:
+        return await self._call("GET", f"/api/tenants/{quote(tenant, safe='')}/profile")
 
     async def post_transcript(self, session_id: str, segments: Sequence[JSON]) -> JSON:
         return await self._call(

@@ -1,4 +1,4 @@
-"""What happens after each finished message: transcript segment, metrics, snapshot.
+"""What happens after each finished message: transcript segment, metrics event, snapshot.
 
 All of it is fire-and-forget from the session's event callback: the segment goes to
 the outbox queue and the snapshot write runs in a background task that coalesces
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from livekit.agents import llm
 
 from agent_app.outbox import Outbox
-from agent_app.state import RECENT_SEGMENTS, SessionSnapshot, StateStore
-from agent_app.telemetry import TurnMetrics
+from agent_app.recovery.state import RECENT_SEGMENTS, SessionSnapshot, StateStore
+from agent_app.telemetry import TurnMetrics, turn_metrics_event
 from agent_app.transcripts import TurnCounter, to_segment
 
 logger = logging.getLogger("parley.agent.conversation")
@@ -69,9 +69,12 @@ class ConversationRecorder:
 
     def on_message(self, message: llm.ChatMessage) -> None:
         """Ship a finished user or assistant message and snapshot the conversation."""
-        self.metrics.observe(message)
+        turn = self.metrics.observe(message)
         if message.role in ("user", "assistant") and (message.text_content or "").strip():
             index = self.turns.take()
+            if turn is not None:
+                # persisted with the session (the console's latency chart)
+                self._outbox.submit("event", turn_metrics_event(self.session_id, index, turn))
             segment = to_segment(
                 self.session_id,
                 index,

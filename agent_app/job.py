@@ -19,17 +19,18 @@ from livekit.agents import (
     vad,
 )
 
-from agent_app import redaction
+from agent_app import redaction, telemetry
 from agent_app.api_client import ParleyApi
 from agent_app.assistant import ParleyAssistant
 from agent_app.conversation import ConversationRecorder, document_message, restore_chat
 from agent_app.documents import Document
-from agent_app.lifecycle import RoomEventRecorder
-from agent_app.liveness import LeaseHolder, LivenessOptions, SessionLease
 from agent_app.outbox import Outbox, OutboxOptions
 from agent_app.providers.factory import Providers, build_providers
+from agent_app.recovery.liveness import LeaseHolder, LivenessOptions, SessionLease
+from agent_app.recovery.state import StateStore, open_store
+from agent_app.room_events import RoomEventRecorder
 from agent_app.settings import AgentSettings
-from agent_app.state import StateStore, open_store
+from agent_app.tenant_profile import load_profile
 from agent_app.uploads import FILES_TOPIC, UPLOADS_TOPIC, IntakeOptions, UploadIntake
 
 logger = logging.getLogger("parley.agent.job")
@@ -46,6 +47,8 @@ class DispatchMetadata:
     """The Parley session to serve; defaults to the room SID."""
     restore: bool = False
     """Set by the recovery re-dispatch: a snapshot is expected."""
+    tenant: str | None = None
+    """The tenant whose call this is: its profile applies, its session is written."""
 
     @classmethod
     def parse(cls, raw: str | None) -> DispatchMetadata:
@@ -60,6 +63,7 @@ class DispatchMetadata:
         return cls(
             session_id=str(session_id) if session_id else None,
             restore=bool(data.get("restore", False)),
+            tenant=str(data["tenant"]) if data.get("tenant") else None,
         )
 
 
@@ -188,9 +192,11 @@ class ParleySession:
         spoken = reason.replace("_", " ")
         self.session.say(f"Sorry, I couldn't use {filename}: {spoken}.", add_to_chat_ctx=False)
 
-    def greet(self) -> None:
+    def greet(self, greeting: str | None = None) -> None:
         if self.restored:
             self.session.say(RESTORED, add_to_chat_ctx=False)
+        elif greeting:
+            self.session.say(greeting)
         else:
             self.session.generate_reply(instructions=GREETING)
 
@@ -232,13 +238,16 @@ async def entrypoint(ctx: JobContext) -> None:
     session_id = metadata.session_id or await ctx.room.sid
     ctx.log_context_fields = {"session_id": session_id, "room": ctx.room.name}
 
-    vad_model: vad.VAD = ctx.proc.userdata.get("vad") or inference.VAD()
-    providers = await build_providers(settings, vad_model)
     api = ParleyApi(
         settings.parley_api_url,
         settings.parley_agent_key.get_secret_value(),
         timeout=settings.api_timeout_seconds,
+        tenant=metadata.tenant,
     )
+    profile = await load_profile(api.tenant_profile, metadata.tenant)
+    settings = profile.apply(settings)
+    vad_model: vad.VAD = ctx.proc.userdata.get("vad") or inference.VAD()
+    providers = await build_providers(settings, vad_model)
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
     parley = ParleySession(
         settings=settings,
@@ -251,6 +260,8 @@ async def entrypoint(ctx: JobContext) -> None:
         events=events,
     )
     agent = await parley.prepare()
+    telemetry.watch_failovers((providers.stt, providers.llm, providers.tts), events.record)
+    telemetry.session_started(parley.restored, events.record)
     if metadata.restore and not parley.restored:
         logger.warning("restore requested but no snapshot found")
     lease = await _hold_lease(settings, session_id, ctx)
@@ -266,7 +277,7 @@ async def entrypoint(ctx: JobContext) -> None:
 
     ctx.add_shutdown_callback(on_shutdown)
     await parley.session.start(agent=agent, room=ctx.room)
-    parley.greet()
+    parley.greet(profile.greeting)
 
 
 async def _hold_lease(

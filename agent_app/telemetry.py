@@ -1,33 +1,77 @@
-"""Per-turn latency metrics: one log line per turn plus OpenTelemetry histograms.
+"""Per-turn latency metrics, provider failovers and session starts: OpenTelemetry
+instruments, one log line per turn, and session events the console reads.
 
 Exported to Application Insights when ``APPLICATIONINSIGHTS_CONNECTION_STRING`` is
 set (azure-monitor-opentelemetry); otherwise the OpenTelemetry API is a no-op and
-the log line remains.
+the log line and session events remain. The App Insights workbook and alerts in
+``bicep/modules/operations.bicep`` query these names: ``EXPORTED_METRICS`` is what a
+test holds them to.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
-from livekit.agents import llm
+from livekit.agents import llm, stt, tts
 from opentelemetry import metrics
 
+from agent_app.room_events import make_event
 from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.metrics")
 
+PREFIX = "parley.agent."
+TURN_STAGES = {
+    "e2e_latency": "end of user speech to first agent audio",
+    "stt_delay": "end of user speech to final transcript",
+    "end_of_turn_delay": "end of user speech to the end-of-turn decision",
+    "llm_ttft": "LLM time to first token",
+    "tts_ttfb": "TTS time to first audio byte",
+}
+"""Per-turn latencies, each a histogram in seconds labelled with ``session_id``."""
+FAILOVERS = "provider_failovers"
+"""Counter: a provider in a chain became unavailable (labels ``stage``, ``provider``)."""
+SESSIONS = "sessions"
+"""Counter: a job started serving a session (label ``restored``: after a recovery)."""
+
+EXPORTED_METRICS: dict[str, frozenset[str]] = {
+    **{PREFIX + name: frozenset({"session_id"}) for name in TURN_STAGES},
+    PREFIX + FAILOVERS: frozenset({"stage", "provider"}),
+    PREFIX + SESSIONS: frozenset({"restored"}),
+}
+"""Every metric name this agent exports, with the dimensions it carries."""
+
+TURN_METRICS_EVENT = "turn_metrics"
+"""Session event type carrying one turn's latencies (the API's TurnMetricsData)."""
+MAX_TURN_SECONDS = 300.0
+"""The API's bound on one latency figure (a larger one is a clock or unit error)."""
+EVENT_FIELDS = {
+    "e2e_latency": "e2eLatency",
+    "end_of_turn_delay": "endOfTurnDelay",
+    "stt_delay": "sttDelay",
+    "llm_ttft": "llmTtft",
+    "tts_ttfb": "ttsTtfb",
+}
+"""Our stage names -> the event's camelCase fields (seconds)."""
+
 _meter = metrics.get_meter("parley.agent")
 _HISTOGRAMS = {
-    name: _meter.create_histogram(f"parley.agent.{name}", unit="s", description=desc)
-    for name, desc in {
-        "e2e_latency": "end of user speech to first agent audio",
-        "stt_delay": "end of user speech to final transcript",
-        "end_of_turn_delay": "end of user speech to the end-of-turn decision",
-        "llm_ttft": "LLM time to first token",
-        "tts_ttfb": "TTS time to first audio byte",
-    }.items()
+    name: _meter.create_histogram(PREFIX + name, unit="s", description=desc)
+    for name, desc in TURN_STAGES.items()
 }
+_FAILOVERS = _meter.create_counter(
+    PREFIX + FAILOVERS, unit="1", description="a provider in a chain became unavailable"
+)
+_SESSIONS = _meter.create_counter(
+    PREFIX + SESSIONS, unit="1", description="jobs that started serving a session"
+)
+
+RecordEvent = Callable[[str, dict[str, Any]], None]
+"""Records a session event (``RoomEventRecorder.record``)."""
 
 
 @dataclass
@@ -75,6 +119,54 @@ class TurnMetrics:
             extra={"session_id": self.session_id, **turn},
         )
         return turn
+
+
+def turn_metrics_event(session_id: str, turn_index: int, turn: dict[str, float]) -> dict[str, Any]:
+    """The session event for one assistant turn; its id is fixed by the turn, so a
+    re-sent event replaces itself."""
+    data: dict[str, Any] = {"turnIndex": turn_index}
+    data.update(
+        {
+            EVENT_FIELDS[k]: round(v, 4)
+            for k, v in turn.items()
+            # the API refuses a whole batch over one impossible figure: leave it out
+            if k in EVENT_FIELDS and 0 <= v <= MAX_TURN_SECONDS
+        }
+    )
+    return {
+        **make_event(session_id, TURN_METRICS_EVENT, data),
+        "id": f"{session_id}-{turn_index:06d}-metrics",
+    }
+
+
+def watch_failovers(chains: tuple[object, object, object], record: RecordEvent) -> None:
+    """Count and record every provider a fallback chain (stt, llm, tts) gives up on or
+    gets back; single-provider chains have nothing to watch."""
+    stt_chain, llm_chain, tts_chain = chains
+    if isinstance(stt_chain, stt.FallbackAdapter):
+        stt_chain.on("stt_availability_changed", partial(_availability, "stt", record))
+    if isinstance(llm_chain, llm.FallbackAdapter):
+        llm_chain.on("llm_availability_changed", partial(_availability, "llm", record))
+    if isinstance(tts_chain, tts.FallbackAdapter):
+        tts_chain.on("tts_availability_changed", partial(_availability, "tts", record))
+
+
+def _availability(stage: str, record: RecordEvent, event: Any) -> None:
+    provider: stt.STT[Any] | llm.LLM[Any] | tts.TTS[Any] = getattr(event, stage)
+    name = provider.label
+    if event.available:
+        record("provider_recovered", {"stage": stage, "provider": name})
+        return
+    _FAILOVERS.add(1, {"stage": stage, "provider": name})
+    logger.warning("provider failover", extra={"stage": stage, "provider": name})
+    record("provider_failover", {"stage": stage, "provider": name})
+
+
+def session_started(restored: bool, record: RecordEvent) -> None:
+    """Count a session start; a restored one (recovery) is also a session event."""
+    _SESSIONS.add(1, {"restored": str(restored).lower()})
+    if restored:
+        record("session_restored", {})
 
 
 def configure(settings: AgentSettings) -> bool:

@@ -147,6 +147,23 @@ param openAiTtsVoice string = ''
 param azureSpeechLanguage string = 'en-US'
 param azureSpeechVoice string = 'en-US-JennyNeural'
 
+// ---- Operations (workbook, alerts) --------------------------------------------------
+@description('Who gets the alert mails (one action group); empty = alerts show in the portal only.')
+param alertEmail string = ''
+@description('Alert when p95 voice-to-voice latency over 15 minutes exceeds this (ms).')
+@minValue(100)
+param voiceToVoiceP95ThresholdMs int = 1500
+@description('Alert when more provider failovers than this happen in 15 minutes.')
+@minValue(0)
+param failoverAlertThreshold int = 5
+@description('Alert when more than this % of API requests answer 5xx over 15 minutes.')
+@minValue(1)
+@maxValue(100)
+param api5xxPercentThreshold int = 5
+@description('Alert when an agent replica has restarted more than this many times.')
+@minValue(0)
+param agentRestartThreshold int = 3
+
 // ---- Azure AI (optional) -------------------------------------------------------------
 @description('Deploy an Azure AI Services account (Azure OpenAI model + Speech) for the agent, keyless.')
 param azureAiEnabled bool = true
@@ -458,6 +475,33 @@ module agent 'modules/agent.bicep' = {
     hasOpenAiKey: !empty(openAiApiKey)
     hasAzureOpenAiKey: !empty(azureOpenAiApiKey)
     hasAzureSpeechKey: !empty(azureSpeechKey)
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    agentAppName: agent.outputs.name
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    agentAppName: agent.outputs.name
+    alertEmail: alertEmail
+    voiceToVoiceP95ThresholdMs: voiceToVoiceP95ThresholdMs
+    failoverThreshold: failoverAlertThreshold
+    api5xxPercentThreshold: api5xxPercentThreshold
+    agentRestartThreshold: agentRestartThreshold
   }
 }
 

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from functions.errors import install_error_handlers
-from functions.routes import health, metrics, sessions, tokens, uploads, webhooks
+from functions.routes import health, metrics, sessions, tenants, tokens, uploads, webhooks
+from functions.routes.errors import install_error_handlers
 from functions.services import ServiceHolder
 from functions.settings import ApiSettings, get_settings
 
@@ -46,8 +46,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.services = holder
     install_error_handlers(app)
-    for module in (health, tokens, webhooks, sessions, uploads, metrics):
+    for module in (health, tokens, webhooks, sessions, uploads, tenants, metrics):
         app.include_router(module.router, prefix="/api")
+    if (WEB_DIST / "console").is_dir():
+        # mounted before /app so the console is not also a path of the web client's mount
+        console = StaticFiles(directory=WEB_DIST / "console", html=True)
+        app.mount("/console", console, name="console")
     if WEB_DIST.is_dir():
         app.mount("/app", StaticFiles(directory=WEB_DIST, html=True), name="web")
 

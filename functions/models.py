@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
@@ -115,11 +115,54 @@ class TranscriptPage(BaseModel):
     continuation: str | None = Field(description="Pass back to get the next page; null at the end.")
 
 
+TURN_METRICS_EVENT = "turn_metrics"
+LATENCY_LIMIT_S = 300.0
+"""No turn takes five minutes: a larger figure is a unit mistake, not a slow call."""
+Latency = Annotated[float | None, Field(ge=0, le=LATENCY_LIMIT_S)]
+
+
+class TurnMetricsData(ApiModel):
+    """One assistant turn's latencies in seconds, measured by the agent; absent when a
+    stage was not measured (a typed reply has no STT, a cached one no LLM)."""
+
+    turnIndex: int = Field(ge=0, le=999_999, description="The assistant segment's turn index.")
+    e2eLatency: Latency = Field(
+        default=None, description="Voice-to-voice: end of user speech to first agent audio."
+    )
+    endOfTurnDelay: Latency = Field(
+        default=None, description="End of user speech to the end-of-turn decision."
+    )
+    sttDelay: Latency = Field(default=None, description="End of user speech to the final text.")
+    llmTtft: Latency = Field(default=None, description="LLM time to first token.")
+    ttsTtfb: Latency = Field(default=None, description="TTS time to first audio byte.")
+
+
+class TurnMetrics(TurnMetricsData):
+    at: str = Field(description="When the agent recorded the turn.")
+
+
+class TurnMetricsPage(BaseModel):
+    items: list[TurnMetrics] = Field(description="In turn order.")
+
+
 class SessionEvent(ApiModel):
     id: str = Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$", description="Idempotency key.")
     type: str = Field(pattern=r"^[a-z0-9_.]{1,64}$", examples=["participant_connected"])
     at: str = Field(max_length=40, examples=["2026-11-24T08:00:00.000Z"])
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Free-form per type, except `turn_metrics`, whose data must be a TurnMetrics "
+            "object without `at` (one assistant turn's latencies; see "
+            "GET /api/sessions/{sessionId}/metrics)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _typed_data(self) -> SessionEvent:
+        if self.type == TURN_METRICS_EVENT:
+            TurnMetricsData.model_validate(self.data)
+        return self
 
 
 class SessionEventBatch(ApiModel):
@@ -186,3 +229,54 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
     dependencies: dict[str, DependencyState]
+
+
+SttProvider = Literal["azure", "openai", "local"]
+LlmProvider = Literal["azure-openai", "openai", "local"]
+TtsProvider = Literal["azure", "openai", "local"]
+
+
+class TenantProfile(ApiModel):
+    """How the agent behaves in this tenant's calls; every field left out keeps the
+    deployment's default (the agent's own settings)."""
+
+    persona: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The assistant's name, filled into `{persona}` in the instructions.",
+        examples=["Ada"],
+    )
+    instructions: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="System prompt for the language model (may use `{persona}`).",
+    )
+    greeting: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="Spoken word for word when a call starts (instead of a generated greeting).",
+        examples=["Hello, this is Ada from Acme support."],
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$",
+        description="BCP-47 language of the conversation, e.g. `en-US`.",
+        examples=["en-US"],
+    )
+    voice: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9:_.\-]{1,64}$",
+        description="Voice name for the text-to-speech provider (e.g. `en-US-AvaNeural`).",
+    )
+    sttProviders: list[SttProvider] | None = Field(
+        default=None, min_length=1, max_length=3, description="Speech-to-text chain, in order."
+    )
+    llmProviders: list[LlmProvider] | None = Field(
+        default=None, min_length=1, max_length=3, description="Language-model chain, in order."
+    )
+    ttsProviders: list[TtsProvider] | None = Field(
+        default=None, min_length=1, max_length=3, description="Text-to-speech chain, in order."
+    )

@@ -12,15 +12,18 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.storage.blob.aio import BlobServiceClient
 from livekit import api
 
-from functions.blob_sas import UploadSasIssuer
-from functions.clients import CosmosContainers, make_credential, open_blob_service, open_cosmos
-from functions.documents import DocumentPolicy
-from functions.livekit_gateway import LiveKitGateway
-from functions.ratelimit import SlidingWindowLimiter
-from functions.sessions import SessionStore
+from functions.core.clients import CosmosContainers, make_credential, open_blob_service, open_cosmos
+from functions.core.livekit_gateway import LiveKitGateway
+from functions.core.ratelimit import SlidingWindowLimiter
+from functions.sessions.ownership import SessionOwners
+from functions.sessions.store import SessionStore
+from functions.sessions.transcripts import TranscriptStore
 from functions.settings import ApiSettings
-from functions.transcripts import TranscriptStore
-from functions.uploads import UploadService, notifier_for
+from functions.tenants.profiles import TenantProfiles
+from functions.tokens.room_claims import RoomClaims
+from functions.uploads.documents import DocumentPolicy
+from functions.uploads.sas import UploadSasIssuer
+from functions.uploads.service import UploadService, notifier_for
 
 UPLOAD_TOPIC = "parley.uploads"
 
@@ -32,6 +35,9 @@ class Services:
     blob_service: BlobServiceClient
     credential: AsyncTokenCredential | None
     sessions: SessionStore
+    owners: SessionOwners
+    room_claims: RoomClaims
+    profiles: TenantProfiles
     transcripts: TranscriptStore
     uploads: UploadService
     livekit: LiveKitGateway
@@ -88,6 +94,11 @@ async def build_services(settings: ApiSettings) -> Services:
         blob_service=blob_service,
         credential=credential,
         sessions=SessionStore(cosmos.sessions),
+        owners=SessionOwners(cosmos.sessions),
+        room_claims=RoomClaims(
+            cosmos.sessions, gateway.room_exists, timedelta(seconds=settings.token_ttl_seconds)
+        ),
+        profiles=TenantProfiles(cosmos.sessions),
         transcripts=TranscriptStore(
             cosmos.transcripts, use_transactional_batch=not cosmos.emulator
         ),

@@ -6,6 +6,8 @@ Fields marked ``json_schema_extra={"azure": False}`` exist only for local develo
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated
 
@@ -14,6 +16,29 @@ from pydantic.config import JsonDict
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOCAL_ONLY: JsonDict = {"azure": False}
+DEFAULT_TENANT = "default"
+TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+_TENANT_RE = re.compile(TENANT_PATTERN)
+
+
+@dataclass(frozen=True)
+class TenantKey:
+    """An integrator key and the tenant it belongs to."""
+
+    tenant: str
+    key: SecretStr
+
+
+def tenant_key(entry: SecretStr) -> TenantKey:
+    """``tenant=key`` names its tenant; anything else is a bare key of the default tenant.
+
+    Only a prefix that is a valid tenant name counts, so a bare key that merely contains
+    ``=`` after other characters stays whole (write it as ``default=<key>`` to be sure).
+    """
+    tenant, sep, key = entry.get_secret_value().partition("=")
+    if sep and key and _TENANT_RE.match(tenant):
+        return TenantKey(tenant, SecretStr(key))
+    return TenantKey(DEFAULT_TENANT, entry)
 
 
 def _split_csv(value: object) -> object:
@@ -30,7 +55,10 @@ class ApiSettings(BaseSettings):
 
     parley_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description="Integrator API keys accepted in `x-api-key` (comma-separated).",
+        description=(
+            "Integrator API keys accepted in `x-api-key` (comma-separated); an entry "
+            "`tenant=key` names the key's tenant, a bare key belongs to tenant `default`."
+        ),
     )
     parley_agent_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
@@ -56,9 +84,17 @@ class ApiSettings(BaseSettings):
             "Trust `x-ms-client-principal` (only when App Service Authentication fronts the app)."
         ),
     )
+    easy_auth_tenant: str = Field(
+        default=DEFAULT_TENANT,
+        pattern=TENANT_PATTERN,
+        description="The tenant that Easy Auth users (and loopback developers) belong to.",
+    )
     loopback_dev_auth: bool = Field(
         default=False,
-        description="Let unauthenticated loopback callers mint tokens (local `make up` only).",
+        description=(
+            "Let unauthenticated loopback callers mint tokens and read sessions (the web "
+            "client and console under local `make up` only)."
+        ),
         json_schema_extra=LOCAL_ONLY,
     )
     cosmos_endpoint: str = Field(
@@ -108,6 +144,11 @@ class ApiSettings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @property
+    def integrator_keys(self) -> list[TenantKey]:
+        """Every integrator key with its tenant."""
+        return [tenant_key(entry) for entry in self.parley_api_keys]
 
     @property
     def livekit_http_url(self) -> str:

@@ -1,12 +1,14 @@
-# The browser client (web/): TypeScript bundled by esbuild into web/dist, which the API serves at /.
-# File-based: web/dist/app.js is rebuilt only when a source under web/ changes.
+# The browser client (web/) and the operator console (web/console/): TypeScript bundled by
+# esbuild into web/dist and web/dist/console, which the API serves at /app/ and /console/.
+# File-based: each bundle is rebuilt only when one of its sources changes.
 WEB_SOURCES := $(shell find web/src -name '*.ts' 2>/dev/null) web/index.html web/styles.css web/tsconfig.json
+CONSOLE_SOURCES := $(shell find web/console/src -name '*.ts' 2>/dev/null) web/console/index.html web/console/console.css web/tsconfig.json
 ESBUILD := node_modules/.bin/esbuild
 TSC := node_modules/.bin/tsc
 
 .PHONY: web web-typecheck
 
-web: web/dist/app.js ## build the web client into web/dist
+web: web/dist/app.js web/dist/console/console.js ## build the web client and the console into web/dist
 
 # app.js is written last so that its time stamp covers the copied page and stylesheet.
 web/dist/app.js: $(WEB_SOURCES) | node_modules/.installed
@@ -16,7 +18,15 @@ web/dist/app.js: $(WEB_SOURCES) | node_modules/.installed
 	$(ESBUILD) web/src/main.ts --bundle --format=esm --target=es2020 --minify --sourcemap \
 		--log-level=warning --outfile=$@
 
-web-typecheck: | node_modules/.installed ## typecheck the web client (strict tsc)
+# The console needs no livekit-client: its own entry point, its own bundle.
+web/dist/console/console.js: $(CONSOLE_SOURCES) | node_modules/.installed
+	@echo "==> building the console into web/dist/console"
+	@mkdir -p web/dist/console
+	cp web/console/index.html web/console/console.css web/dist/console/
+	$(ESBUILD) web/console/src/main.ts --bundle --format=esm --target=es2020 --minify --sourcemap \
+		--log-level=warning --outfile=$@
+
+web-typecheck: | node_modules/.installed ## typecheck the web client and the console (strict tsc)
 	$(TSC) --noEmit -p web
 
 DEPS += web

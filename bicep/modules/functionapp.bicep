@@ -50,6 +50,8 @@ param easyAuthEnabled bool = false
 param easyAuthClientId string = ''
 @description('Tenant of that app registration; empty = this deployment\'s tenant.')
 param easyAuthTenantId string = ''
+@description('The Parley tenant (integrator) that Easy Auth users belong to.')
+param easyAuthUsersTenant string = 'default'
 
 var secretRef = '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/'
 var authTenant = empty(easyAuthTenantId) ? tenant().tenantId : easyAuthTenantId
@@ -160,6 +162,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     TOKEN_TTL_SECONDS: string(tokenTtlSeconds)
     TOKEN_RATE_LIMIT_PER_MINUTE: string(tokenRateLimitPerMinute)
     EASY_AUTH_ENABLED: easyAuthEnabled ? 'true' : 'false'
+    EASY_AUTH_TENANT: easyAuthUsersTenant
     COSMOS_ENDPOINT: cosmosEndpoint
     COSMOS_DATABASE: cosmosDatabase
     STORAGE_ACCOUNT_URL: blobEndpoint

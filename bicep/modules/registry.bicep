@@ -11,7 +11,7 @@ param principalType string = 'User'
 var acrPull = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 var acrPush = '8311e382-0749-4cb8-b61a-304f252e45ec'
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' = {
   name: name
   location: location
   tags: tags

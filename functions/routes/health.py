@@ -26,9 +26,16 @@ async def _probe(check: Callable[[], Awaitable[object]]) -> DependencyState:
     return DependencyState(status="ok")
 
 
+# The API serves (tokens, sessions, transcripts, uploads) when these answer; LiveKit being
+# down only stops new calls' agent dispatch and data messages, so it is reported, not fatal.
+REQUIRED = ("storage", "cosmos", "blob")
+
+
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 async def health(request: Request) -> JSONResponse:
-    """200 when every dependency answers, 503 (same body) when one does not."""
+    """200 when the API can serve (Cosmos and Blob answer), 503 (same body) when it cannot.
+    LiveKit's state is reported beside them and never fails the check: `status` is
+    `degraded` while any dependency, LiveKit included, does not answer."""
     holder: ServiceHolder = request.app.state.services
     deps: dict[str, DependencyState] = {}
     svc: Services | None = None
@@ -47,6 +54,7 @@ async def health(request: Request) -> JSONResponse:
             _probe(svc.livekit.ping),
         )
         deps.update(cosmos=cosmos, blob=blobs, livekit=livekit)
-    ok = all(d.status == "ok" for d in deps.values())
-    body = Health(status="ok" if ok else "degraded", version=VERSION, dependencies=deps)
-    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+    serving = all(d.status == "ok" for name, d in deps.items() if name in REQUIRED)
+    healthy = all(d.status == "ok" for d in deps.values())
+    body = Health(status="ok" if healthy else "degraded", version=VERSION, dependencies=deps)
+    return JSONResponse(body.model_dump(), status_code=200 if serving else 503)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from functions.errors import ERROR_RESPONSES, ApiError
 from functions.models import AgentMetrics
-from functions.routes.deps import IntegratorOrAgentDep, ServicesDep
+from functions.routes.deps import ReaderOrAgentDep, ServicesDep
+from functions.routes.errors import ERROR_RESPONSES, ApiError
 
 router = APIRouter(tags=["metrics"])
 
 
 @router.get("/metrics/agents", response_model=AgentMetrics, responses=ERROR_RESPONSES)
-async def agent_metrics(_: IntegratorOrAgentDep, svc: ServicesDep) -> AgentMetrics:
+async def agent_metrics(_: ReaderOrAgentDep, svc: ServicesDep) -> AgentMetrics:
     """Live calls, counted by the LiveKit server itself (not from webhooks, which a lost
     ``room_finished`` would leave stale). KEDA polls this with the agent key."""
     try:

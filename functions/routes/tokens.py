@@ -7,11 +7,12 @@ import logging
 
 from fastapi import APIRouter
 
-from functions.auth import CallerKind
-from functions.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from functions.core.auth import CallerKind
 from functions.models import TokenRequest, TokenResponse
 from functions.routes.deps import ServicesDep, TokenCallerDep
-from functions.tokens import (
+from functions.routes.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from functions.settings import DEFAULT_TENANT
+from functions.tokens.minting import (
     MAX_METADATA_BYTES,
     dispatch_metadata,
     mint_participant_token,
@@ -29,7 +30,9 @@ router = APIRouter(tags=["tokens"])
     summary="Mint a LiveKit participant token",
     responses={
         **ERROR_RESPONSES,
+        409: {"model": ErrorBody, "description": "Another tenant is using this room name."},
         429: {"model": ErrorBody, "description": "Too many tokens for this identity."},
+        503: {"model": ErrorBody, "description": "Cannot check whether the room is free."},
     },
 )
 async def issue_token(
@@ -38,7 +41,9 @@ async def issue_token(
     """Grants join, publish, subscribe and data for exactly one room (never admin rights),
     valid for `TOKEN_TTL_SECONDS`. The agent is dispatched by name: through the token when
     the join creates the room, through the LiveKit server API when the room already exists.
-    Easy Auth users always get their own identity; integrators may name the participant."""
+    Easy Auth users always get their own identity; integrators may name the participant.
+    The room name is claimed for the caller's tenant: a name another tenant is using is
+    refused with 409 `room_in_use`."""
     if caller.kind is CallerKind.USER:
         identity = caller.identity
         name = caller.display_name or caller.identity
@@ -60,7 +65,9 @@ async def issue_token(
         )
 
     room = body.roomName or new_room_name()
-    metadata = dispatch_metadata(identity, caller.kind.value, body.metadata)
+    tenant = caller.tenant or DEFAULT_TENANT
+    await svc.room_claims.claim(room, tenant)
+    metadata = dispatch_metadata(identity, caller.kind.value, tenant, body.metadata)
     token = mint_participant_token(svc.settings, room, identity, name, metadata)
     if body.roomName:
         # Only a caller-chosen room can already exist; a fresh name is dispatched by the token.

@@ -6,9 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from functions.errors import ERROR_RESPONSES, ErrorBody
 from functions.models import Upload, UploadList, UploadRequest, UploadTicket
-from functions.routes.deps import IntegratorOrAgentDep, ServicesDep, SessionIdPath
+from functions.routes.deps import (
+    IntegratorOrAgentDep,
+    ReaderOrAgentDep,
+    ServicesDep,
+    SessionIdPath,
+)
+from functions.routes.errors import ERROR_RESPONSES, ErrorBody
 
 router = APIRouter(tags=["uploads"])
 UploadIdPath = Annotated[str, Path(pattern=r"^[a-f0-9]{24}$")]
@@ -21,16 +26,18 @@ IncludeText = Annotated[bool, Query(description="Include the extracted text.")]
     status_code=201,
     responses={
         **ERROR_RESPONSES,
+        404: {"model": ErrorBody, "description": "Another tenant's session."},
         413: {"model": ErrorBody, "description": "Declared size over the limit."},
         415: {"model": ErrorBody, "description": "Type not accepted."},
     },
 )
 async def create_upload(
-    sessionId: SessionIdPath, body: UploadRequest, _: IntegratorOrAgentDep, svc: ServicesDep
+    sessionId: SessionIdPath, body: UploadRequest, caller: IntegratorOrAgentDep, svc: ServicesDep
 ) -> UploadTicket:
     """Checks the declared name, type and size, then returns a SAS URL that can write this
     one blob and nothing else, for at most 15 minutes. PUT the file there with the
     `requiredHeaders`, then call `complete`."""
+    await svc.owners.admit(sessionId, caller, write=True)
     return UploadTicket.model_validate(await svc.uploads.create(sessionId, body))
 
 
@@ -44,10 +51,14 @@ async def create_upload(
     },
 )
 async def complete_upload(
-    sessionId: SessionIdPath, uploadId: UploadIdPath, _: IntegratorOrAgentDep, svc: ServicesDep
+    sessionId: SessionIdPath,
+    uploadId: UploadIdPath,
+    caller: IntegratorOrAgentDep,
+    svc: ServicesDep,
 ) -> Upload:
     """Processes the uploaded file (size, sniffed type, text extraction) and returns the
     upload, `ready` or `rejected` with a reason. Calling it again returns the same result."""
+    await svc.owners.admit(sessionId, caller, write=False)
     return Upload.model_validate(await svc.uploads.complete(sessionId, uploadId))
 
 
@@ -59,22 +70,28 @@ async def complete_upload(
 async def get_upload(
     sessionId: SessionIdPath,
     uploadId: UploadIdPath,
-    _: IntegratorOrAgentDep,
+    caller: IntegratorOrAgentDep,
     svc: ServicesDep,
     includeText: IncludeText = False,
 ) -> Upload:
     """One upload's status: pending, processing, ready or rejected."""
+    await svc.owners.admit(sessionId, caller, write=False)
     return Upload.model_validate(await svc.uploads.get(sessionId, uploadId, includeText))
 
 
-@router.get("/sessions/{sessionId}/uploads", response_model=UploadList, responses=ERROR_RESPONSES)
+@router.get(
+    "/sessions/{sessionId}/uploads",
+    response_model=UploadList,
+    responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "Unknown session."}},
+)
 async def list_uploads(
     sessionId: SessionIdPath,
-    _: IntegratorOrAgentDep,
+    caller: ReaderOrAgentDep,
     svc: ServicesDep,
     includeText: IncludeText = False,
 ) -> UploadList:
     """Every upload of the session, oldest first."""
+    await svc.owners.admit(sessionId, caller, write=False)
     return UploadList.model_validate(
         {"items": await svc.uploads.list_for_session(sessionId, includeText)}
     )

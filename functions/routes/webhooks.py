@@ -8,10 +8,11 @@ from fastapi import APIRouter, Request
 from livekit.protocol.webhook import WebhookEvent
 from pydantic import BaseModel
 
-from functions.errors import ApiError, ErrorBody
-from functions.lifecycle import session_id_of
-from functions.recovery import recover_agent_if_needed
 from functions.routes.deps import ServicesDep
+from functions.routes.errors import ApiError, ErrorBody
+from functions.sessions.agent_recovery import recover_agent_if_needed
+from functions.sessions.webhook_fold import session_id_of
+from functions.settings import DEFAULT_TENANT
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -56,7 +57,19 @@ async def receive_webhook(request: Request, svc: ServicesDep) -> WebhookAck:
     session_id = session_id_of(event)
     if session_id is None:
         return WebhookAck(status="ignored", event=event.event)
-    await svc.sessions.record(session_id, event)
+    tenant = await _tenant_for(svc, session_id, event)
+    await svc.sessions.record(session_id, event, tenant)
     if event.event == "participant_left" and event.room.name:
-        svc.spawn(recover_agent_if_needed(svc, event, session_id))
+        svc.spawn(recover_agent_if_needed(svc, event, session_id, tenant))
     return WebhookAck(status="recorded", event=event.event, sessionId=session_id)
+
+
+async def _tenant_for(svc: ServicesDep, session_id: str, event: WebhookEvent) -> str:
+    """The session's recorded owner, else the tenant that claimed its room name."""
+    owner = await svc.owners.owner(session_id)
+    if owner is not None:
+        return owner
+    room = event.room.name or event.egress_info.room_name
+    claimed = await svc.room_claims.tenant_of(room) if room else None
+    # Rooms nobody claimed were made outside Parley's token route: the default tenant's.
+    return claimed or DEFAULT_TENANT

@@ -3,35 +3,24 @@ llama-cpp-python's server with SmolLM2-135M (see ``make llm-deps``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
-import pytest
 from livekit.agents import APIConnectOptions
 from livekit.agents import llm as lk_llm
 
 from agent_app.assistant import ParleyAssistant
 from agent_app.providers.factory import build_llm
-from tests.agent.helpers import settings
-from tests.support.local_model import LocalModelServer, start_local_model_server
-
-
-@pytest.fixture(scope="module")
-def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalModelServer]:
-    server = start_local_model_server(tmp_path_factory.mktemp("llama"))
-    try:
-        yield server
-    finally:
-        server.stop()
+from harness.agent_helpers import settings
+from harness.local_model import LocalModelServer
 
 
 async def test_the_openai_sdk_streams_a_completion_from_the_server(
-    model_server: LocalModelServer,
+    local_model_server: LocalModelServer,
 ) -> None:
-    client = openai.AsyncOpenAI(base_url=model_server.base_url, api_key="unused", timeout=60)
+    client = openai.AsyncOpenAI(base_url=local_model_server.base_url, api_key="unused", timeout=60)
     stream = await client.chat.completions.create(
-        model=model_server.model,
+        model=local_model_server.model,
         messages=[{"role": "user", "content": "Say hello in one short sentence."}],
         stream=True,
         max_tokens=24,
@@ -59,13 +48,13 @@ async def _reply(model: lk_llm.LLM[Any], ctx: lk_llm.ChatContext, tools: list[An
 
 
 async def test_the_agents_openai_provider_streams_a_reply_with_its_tools_declared(
-    model_server: LocalModelServer,
+    local_model_server: LocalModelServer,
 ) -> None:
     """What a turn sends: the persona prompt, the assistant's tools, no API key."""
     cfg = settings(
         llm_providers="openai",
-        openai_base_url=model_server.base_url,
-        openai_llm_model=model_server.model,
+        openai_base_url=local_model_server.base_url,
+        openai_llm_model=local_model_server.model,
     )
     assert cfg.openai_api_key is None
 
@@ -76,7 +65,7 @@ async def test_the_agents_openai_provider_streams_a_reply_with_its_tools_declare
     ctx = lk_llm.ChatContext()
     ctx.add_message(role="system", content=cfg.persona_prompt())
     ctx.add_message(role="user", content="Hello! Who are you?")
-    before = model_server.chat_requests()
+    before = local_model_server.chat_requests()
 
     model = await build_llm(cfg, "openai")
     try:
@@ -86,4 +75,4 @@ async def test_the_agents_openai_provider_streams_a_reply_with_its_tools_declare
 
     assert len(pieces) > 1, pieces
     assert "".join(pieces).strip()
-    assert model_server.chat_requests() == before + 1, model_server.process.tail()
+    assert local_model_server.chat_requests() == before + 1, local_model_server.process.tail()

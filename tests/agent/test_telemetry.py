@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tests.agent.servers import serve
+from harness.doubles.servers import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +18,7 @@ SCRIPT = """
 from opentelemetry import metrics
 from livekit.agents import llm
 from agent_app.settings import AgentSettings
-from agent_app.telemetry import TurnMetrics, configure
+from agent_app.telemetry import TurnMetrics, configure, session_started
 
 assert configure(AgentSettings())
 turns = TurnMetrics("RM_tel")
@@ -27,6 +27,7 @@ turns.observe(llm.ChatMessage(
     role="assistant", content=["yo"],
     metrics={"e2e_latency": 0.5, "llm_node_ttft": 0.2, "tts_node_ttfb": 0.1},
 ))
+session_started(True, lambda type_, data: None)
 metrics.get_meter_provider().force_flush()
 """
 
@@ -59,5 +60,5 @@ async def test_turn_metrics_are_exported_to_app_insights() -> None:
         assert proc.returncode == 0, stderr.decode()[-2000:]
     exported = "\n".join(bodies)
     assert all(body.split(" ", 1)[0].endswith("/v2.1/track") for body in bodies)
-    for name in ("e2e_latency", "stt_delay", "llm_ttft", "tts_ttfb"):
+    for name in ("e2e_latency", "stt_delay", "llm_ttft", "tts_ttfb", "sessions"):
         assert f"parley.agent.{name}" in exported

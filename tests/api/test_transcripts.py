@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import AGENT, INTEGRATOR
+from harness.api import AGENT, INTEGRATOR
 
 
 def segment(sid: str, turn: int, role: str = "user", text: str | None = None) -> dict[str, Any]:
@@ -79,8 +79,8 @@ async def test_only_the_agent_credential_may_write(client: httpx.AsyncClient) ->
     assert (await client.post(url, json=body, headers=INTEGRATOR)).status_code == 403
     assert (await client.post(url, json=body)).status_code == 401
     assert (await client.get(url, headers=AGENT)).status_code == 403
-    items, _ = await read_all(client, sid, limit=10)
-    assert items == []
+    # Nothing was written: not even the session exists.
+    assert (await client.get(url, headers=INTEGRATOR)).status_code == 404
 
 
 async def test_bad_segments_are_rejected_whole(client: httpx.AsyncClient) -> None:
@@ -100,9 +100,10 @@ async def test_bad_segments_are_rejected_whole(client: httpx.AsyncClient) -> Non
         resp = await client.post(url, json=body, headers=AGENT)
         assert resp.status_code == 422, body
         assert resp.json()["error"] in {"invalid_request", "invalid_segment_id"}
-    # Nothing of a rejected batch was written, not even its valid first segment.
-    items, _ = await read_all(client, sid, limit=10)
-    assert items == []
+    # Nothing of a rejected batch was written, not even its valid first segment (nor the
+    # session a valid batch would have recorded).
+    missing = await client.get(url, headers=INTEGRATOR)
+    assert missing.status_code == 404, missing.text
     bad_path = await client.get("/api/sessions/..%2F..%2Fetc/transcript", headers=INTEGRATOR)
     assert bad_path.status_code in (404, 422)
     bad_limit = await client.get(f"{url}?limit=0", headers=INTEGRATOR)

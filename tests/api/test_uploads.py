@@ -12,8 +12,8 @@ import httpx
 import pytest
 from pypdf import PdfWriter
 
-from functions.blob_events import parse_blob_path, process_uploaded_blob
-from tests.api.conftest import AGENT, INTEGRATOR
+from functions.uploads.blob_events import parse_blob_path, process_uploaded_blob
+from harness.api import AGENT, INTEGRATOR
 
 TEXT = b"Parley keeps the meeting notes here.\nThe launch is on Tuesday.\n"
 
@@ -166,9 +166,13 @@ async def test_complete_before_put_then_retry(client: httpx.AsyncClient) -> None
 
 
 async def test_unknown_upload_is_404(client: httpx.AsyncClient) -> None:
-    resp = await client.post(
-        f"/api/sessions/{new_sid()}/uploads/{'a' * 24}/complete", headers=INTEGRATOR
-    )
+    sid = new_sid()
+    resp = await client.post(f"/api/sessions/{sid}/uploads/{'a' * 24}/complete", headers=INTEGRATOR)
+    assert resp.status_code == 404
+    assert resp.json()["error"] == "session_not_found"
+    # In a session the caller owns, the upload itself is what is missing.
+    assert (await create(client, sid, "a.txt", "text/plain", 3)).status_code == 201
+    resp = await client.post(f"/api/sessions/{sid}/uploads/{'a' * 24}/complete", headers=INTEGRATOR)
     assert resp.status_code == 404
     assert resp.json()["error"] == "upload_not_found"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts.caller import call
-from tests.e2e.conftest import Stack
-from tests.support.agent import start_agent
-from tests.support.local_model import LocalModelServer, start_local_model_server
-from tests.support.processes import ManagedProcess
+from harness.agent import start_agent
+from harness.caller import call
+from harness.local_model import LocalModelServer
+from harness.processes import ManagedProcess
+from harness.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -21,17 +21,8 @@ SENTENCE = "hello there"
 
 
 @pytest.fixture(scope="module")
-def model_server(work_dir: Path) -> Iterator[LocalModelServer]:
-    server = start_local_model_server(work_dir)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def model_agent(
-    stack: Stack, work_dir: Path, model_server: LocalModelServer
+    stack: Stack, work_dir: Path, local_model_server: LocalModelServer
 ) -> Iterator[ManagedProcess]:
     proc = start_agent(
         work_dir,
@@ -41,8 +32,8 @@ def model_agent(
         name="agent-local-model",
         extra_env={
             "LLM_PROVIDERS": "openai",
-            "OPENAI_BASE_URL": model_server.base_url,
-            "OPENAI_LLM_MODEL": model_server.model,
+            "OPENAI_BASE_URL": local_model_server.base_url,
+            "OPENAI_LLM_MODEL": local_model_server.model,
             "OPENAI_API_KEY": "",
         },
     )
@@ -51,13 +42,13 @@ def model_agent(
 
 
 async def test_a_spoken_turn_is_answered_by_the_local_model_server(
-    stack: Stack, model_agent: ManagedProcess, model_server: LocalModelServer
+    stack: Stack, model_agent: ManagedProcess, local_model_server: LocalModelServer
 ) -> None:
-    before = model_server.chat_requests()
+    before = local_model_server.chat_requests()
     result = await call(stack.api.base_url, stack.api.api_key, [SENTENCE], reply_timeout=30)
 
     assert result.all_replied, model_agent.tail(60)
     # the greeting and the reply each came from the server (the chain holds no other model)
-    assert model_server.chat_requests() >= before + 2, model_server.process.tail()
+    assert local_model_server.chat_requests() >= before + 2, local_model_server.process.tail()
     replies = [str(i["text"]) for i in result.transcript if i["role"] == "assistant"]
     assert len(replies) >= 2 and all(r.strip() for r in replies), result.transcript

@@ -9,6 +9,7 @@ from tests.infra.helpers import BICEP_DIR, ROOT, Tree, parse_bicep
 EXPECTED_MODULES = {
     "agent",
     "ai",
+    "alerts",
     "cosmos",
     "fetch-image",
     "functionapp",
@@ -20,6 +21,7 @@ EXPECTED_MODULES = {
     "redis",
     "registry",
     "storage",
+    "workbook",
 }
 
 

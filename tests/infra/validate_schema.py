@@ -33,7 +33,8 @@ def main(document_path: str, schema_path: str | None) -> int:
 
     if schema_path is not None:
         schema = json.loads(Path(schema_path).read_text())
-        registry = Registry(retrieve=offline)
+        # referencing names the field `_retrieve` with an attrs alias mypy cannot see.
+        registry = Registry(retrieve=offline)  # type: ignore[call-arg]
         validator = jsonschema.Draft201909Validator(schema, registry=registry)
         for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
             location = "/".join(str(part) for part in error.absolute_path) or "(root)"

@@ -1,0 +1,1 @@
+"""Tenants: each integrator's own agent configuration (its profile)."""

@@ -1,0 +1,83 @@
+// Checks the console's pure logic in Node (no DOM): how a turn's voice-to-voice splits into
+// stages for the chart, and what the sessions list derives from a session's events.
+// esbuild bundles each module in memory; exit code 0 means all passed.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function load(entry) {
+  const result = await build({
+    entryPoints: [path.join(root, entry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].text;
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+}
+
+const { splitTurn } = await load('web/console/src/chart.ts');
+const { summarize, humans } = await load('web/console/src/summary.ts');
+const checks = [];
+const check = (name, fn) => checks.push([name, fn]);
+const near = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
+
+check('a spoken turn splits into consecutive stages that add up to voice-to-voice', () => {
+  const s = splitTurn({ turnIndex: 2, at: '', e2eLatency: 1.0, sttDelay: 0.2, endOfTurnDelay: 0.5, llmTtft: 0.2, ttsTtfb: 0.1 });
+  assert.deepEqual(s.parts.map((p) => p.stage), ['stt', 'eot', 'llm', 'tts', 'other']);
+  near(s.parts[1].seconds, 0.3); // end of turn counts only the wait after the transcript
+  near(s.parts[4].seconds, 0.2);
+  near(s.parts.reduce((a, p) => a + p.seconds, 0), s.total);
+  assert.equal(s.total, 1.0);
+});
+
+check('a greeting has no user stages, and missing voice-to-voice is the sum of what was measured', () => {
+  const s = splitTurn({ turnIndex: 0, at: '', llmTtft: 0.05, ttsTtfb: 0.2 });
+  assert.deepEqual(s.parts.map((p) => p.stage), ['llm', 'tts']);
+  near(s.total, 0.25);
+});
+
+check('stages that overlap voice-to-voice leave no negative remainder', () => {
+  const s = splitTurn({ turnIndex: 1, at: '', e2eLatency: 0.3, sttDelay: 0.4, endOfTurnDelay: 0.2, llmTtft: 0.1 });
+  assert.deepEqual(s.parts.map((p) => p.stage), ['stt', 'llm']); // eot inside stt, nothing else
+  assert.ok(s.parts.every((p) => p.seconds > 0));
+});
+
+const session = (participants) => ({ sessionId: 'RM_x', status: 'finished', participants });
+const person = (kind) => ({ sid: 'P', kind, state: 'left' });
+const event = (type) => ({ id: type, type, at: '', data: {} });
+
+check('turns, failovers and recovery come from the events', () => {
+  const s = summarize(session([person('standard'), person('agent')]), [
+    event('turn_metrics'),
+    event('participant_connected'),
+    event('turn_metrics'),
+    event('provider_failover'),
+  ]);
+  assert.deepEqual(s, { turns: 2, recovered: false, failovers: 1 });
+  assert.equal(summarize(session([]), [event('session_restored')]).recovered, true);
+});
+
+check('a second agent in the room is a recovery; agents are not counted as participants', () => {
+  const s = session([person('standard'), person('agent'), person('agent')]);
+  assert.equal(summarize(s, []).recovered, true);
+  assert.equal(humans(s), 1);
+});
+
+let failed = 0;
+for (const [name, fn] of checks) {
+  try {
+    fn();
+    console.log(`ok   ${name}`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}\n${error.stack}`);
+  }
+}
+console.log(`${checks.length - failed}/${checks.length} console model checks passed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,24 @@
+// What the sessions list shows beyond the session itself, derived from its events.
+import type { Session, SessionEvent } from './model';
+
+export interface SessionSummary {
+  turns: number;
+  recovered: boolean;
+  failovers: number;
+}
+
+const AGENT_KIND = 'agent';
+
+export function summarize(session: Session, events: readonly SessionEvent[]): SessionSummary {
+  const agents = session.participants.filter((p) => p.kind.toLowerCase() === AGENT_KIND).length;
+  return {
+    turns: events.filter((e) => e.type === 'turn_metrics').length,
+    // a restored agent says so; a second agent joining the same room is a recovery too
+    recovered: agents > 1 || events.some((e) => e.type === 'session_restored'),
+    failovers: events.filter((e) => e.type === 'provider_failover').length,
+  };
+}
+
+export function humans(session: Session): number {
+  return session.participants.filter((p) => p.kind.toLowerCase() !== AGENT_KIND).length;
+}
