@@ -1,8 +1,12 @@
 """Calls per core: one agent worker pinned to one core, everything else on another.
 
     .venv/bin/python -m bench.capacity [--executor thread|process] [--stt streaming|batch]
-                                       [--idle N] [--max-calls 40] [--samples 16]
-                                       [--profile N] [--keep-going]
+                                       [--media lean|legacy] [--idle N] [--max-calls 40]
+                                       [--samples 16] [--profile N] [--keep-going]
+
+The defaults are the agent as shipped; ``--executor process --stt batch --media legacy``
+is the set-up before this benchmark existed (a process per call, a second VAD in the
+STT's StreamAdapter, livekit's default 24 kHz room input with gain control).
 
 Starts Redis, Azurite, the Cosmos emulator, a LiveKit server and the API pinned to the
 "stack" core, and ``bench.capacity.worker`` (``agent_app``'s worker and job with
@@ -128,6 +132,7 @@ def stack(work: Path, with_redis: bool) -> Iterator[Stack]:
 def worker_env(args: argparse.Namespace, redis_url: str | None) -> dict[str, str]:
     env = {
         "BENCH_STT": args.stt,
+        "BENCH_MEDIA": args.media,
         "JOB_EXECUTOR": args.executor,
         # the benchmark wants latency to degrade, not calls refused
         "LOAD_THRESHOLD": "inf",
@@ -372,7 +377,7 @@ async def measure(args: argparse.Namespace, work: Path) -> int:
         f"core {stack_core}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
     print(
-        f"worker: {args.executor} executor, {args.stt} STT, idle jobs "
+        f"worker: {args.executor} executor, {args.stt} STT, {args.media} room input, idle jobs "
         f"{'default' if args.idle is None else args.idle}; providers fixed: STT "
         f"{latencies.stt * 1000:.0f} ms, LLM TTFT {latencies.llm_ttft * 1000:.0f} ms, "
         f"TTS TTFB {latencies.tts_ttfb * 1000:.0f} ms; endpointing {ENDPOINTING_S * 1000:.0f} ms"
@@ -426,7 +431,7 @@ async def levels(
             turns = max(MIN_TURNS, math.ceil(args.samples / n))
             profile = None
             if args.profile == n:
-                profile = start_profile(pid, work_dir(worker) / f"profile-{n}.svg")
+                profile = start_profile(pid, work_dir(worker) / f"profile-{n}.txt")
             level = await run_level(n, svc.api, worker, sampler, speech, turns, rng)
             if profile is not None:
                 stop_profile(profile)
@@ -470,7 +475,10 @@ def work_dir(worker: ManagedProcess) -> Path:
 
 
 def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes]:
-    """py-spy on the whole worker tree, native frames included (WebRTC, onnxruntime)."""
+    """py-spy on the whole worker tree, native frames included (WebRTC, onnxruntime), as
+    collapsed stacks (one line per stack and its sample count; flamegraph tools read it).
+    Native stacks need py-spy to pause the process at each sample: the profiled level's
+    latencies are not representative."""
     spy = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen(
         [
@@ -480,12 +488,12 @@ def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes]:
             str(pid),
             "--subprocesses",
             "--native",
-            "--idle",
             "--rate",
             "50",
+            "--format",
+            "raw",
             "--output",
             str(out),
-            "--nonblocking",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -512,6 +520,12 @@ def main() -> int:
     parser.add_argument("--executor", choices=["thread", "process"], default="thread")
     parser.add_argument("--stt", choices=["streaming", "batch"], default="streaming")
     parser.add_argument("--idle", type=int, help="NUM_IDLE_PROCESSES (default: the worker's)")
+    parser.add_argument(
+        "--media",
+        choices=["lean", "legacy"],
+        default="lean",
+        help="room input: agent_app.room_audio's (16 kHz, no gain control) or livekit's default",
+    )
     parser.add_argument("--max-calls", type=int, default=40)
     parser.add_argument("--samples", type=int, default=16, help="turns measured per level")
     parser.add_argument("--worker-core", type=int, default=0)

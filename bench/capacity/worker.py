@@ -8,6 +8,8 @@ end-of-turn model, transcripts, events, state, the worker's executor and load), 
 picks the STT: ``streaming`` (default; endpoints itself, no second VAD) or ``batch``
 (``bench.agent_fakes.FixedSTT``, wrapped by livekit-agents in a ``StreamAdapter`` that
 runs a VAD of its own on every call, as a non-streaming STT does in production).
+``BENCH_MEDIA=legacy`` restores livekit-agents' default room input (24 kHz, gain
+control) in place of ``agent_app.room_audio``'s, to measure what that change saves.
 
 With the process executor, job processes are forked from a forkserver that never ran
 this module, so the worker's prewarm and entrypoint are replaced by thin wrappers
@@ -19,9 +21,9 @@ from __future__ import annotations
 
 import os
 
-from livekit.agents import JobContext, JobProcess, stt, vad
+from livekit.agents import JobContext, JobProcess, room_io, stt, vad
 
-from agent_app import job, worker
+from agent_app import job, room_audio, worker
 from agent_app.providers.factory import FailoverOptions, Providers, TokenProvider
 from agent_app.settings import AgentSettings
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
@@ -70,8 +72,15 @@ async def bench_entrypoint(ctx: JobContext) -> None:
     await _real_entrypoint(ctx)
 
 
+def legacy_room_options() -> room_io.RoomOptions:
+    """livekit-agents' defaults: 24 kHz input with automatic gain control."""
+    return room_io.RoomOptions()
+
+
 def install() -> None:
     """Route provider construction to the fakes, and the worker to the wrappers above."""
+    if os.environ.get("BENCH_MEDIA") == "legacy":
+        room_audio.room_options = legacy_room_options
     # names the modules import rather than define, hence not "exported" to mypy
     job.build_providers = fixed_providers  # type: ignore[attr-defined]
     worker.prewarm = bench_prewarm

@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import pytest
 from livekit.agents import JobExecutorType
 
-from agent_app import capacity, telemetry, worker
+from agent_app import capacity, room_audio, telemetry, worker
+from agent_app.api_client import ParleyApi, tls_context
 from agent_app.settings import AgentSettings
 
 
@@ -83,3 +84,24 @@ def test_process_setup_runs_once_however_many_jobs_prewarm(
         worker.prewarm(proc)  # type: ignore[arg-type]
         assert isinstance(proc.userdata["settings"], AgentSettings)
     assert calls == ["telemetry"]
+
+
+def test_room_input_arrives_at_16_khz_without_a_second_gain_control() -> None:
+    audio = room_audio.room_options().get_audio_input_options()
+    assert audio is not None
+    assert audio.sample_rate == 16_000 and audio.num_channels == 1
+    assert audio.auto_gain_control is False
+
+
+async def test_api_clients_share_one_tls_context() -> None:
+    first, second = ParleyApi("http://a", "k"), ParleyApi("http://b", "k")
+    try:
+        contexts = {
+            id(client._transport._pool._ssl_context)  # type: ignore[attr-defined]
+            for api in (first, second)
+            for client in (api._http, api._blob)
+        }
+        assert contexts == {id(tls_context())}
+    finally:
+        await first.aclose()
+        await second.aclose()
