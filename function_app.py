@@ -11,9 +11,9 @@ import logging
 import azure.functions as func
 
 from functions.app import create_app
-from functions.blob_events import process_uploaded_blob
+from functions.core.telemetry import configure_telemetry
 from functions.settings import get_settings
-from functions.telemetry import configure_telemetry
+from functions.uploads.blob_events import process_uploaded_blob
 
 configure_telemetry(get_settings())
 fastapi_app = create_app()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from livekit.agents import llm
 
 from agent_app.outbox import Outbox
-from agent_app.state import RECENT_SEGMENTS, SessionSnapshot, StateStore
+from agent_app.recovery.state import RECENT_SEGMENTS, SessionSnapshot, StateStore
 from agent_app.telemetry import TurnMetrics
 from agent_app.transcripts import TurnCounter, to_segment
 

@@ -24,12 +24,12 @@ from agent_app.api_client import ParleyApi
 from agent_app.assistant import ParleyAssistant
 from agent_app.conversation import ConversationRecorder, document_message, restore_chat
 from agent_app.documents import Document
-from agent_app.lifecycle import RoomEventRecorder
-from agent_app.liveness import LeaseHolder, LivenessOptions, SessionLease
 from agent_app.outbox import Outbox, OutboxOptions
 from agent_app.providers.factory import Providers, build_providers
+from agent_app.recovery.liveness import LeaseHolder, LivenessOptions, SessionLease
+from agent_app.recovery.state import StateStore, open_store
+from agent_app.room_events import RoomEventRecorder
 from agent_app.settings import AgentSettings
-from agent_app.state import StateStore, open_store
 from agent_app.uploads import FILES_TOPIC, UPLOADS_TOPIC, IntakeOptions, UploadIntake
 
 logger = logging.getLogger("parley.agent.job")

@@ -14,8 +14,8 @@ from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, infere
 
 from agent_app import capacity, redaction, telemetry
 from agent_app.job import entrypoint
-from agent_app.liveness import LivenessOptions, Watchdog, livekit_remover
 from agent_app.providers.factory import import_plugins
+from agent_app.recovery.liveness import LivenessOptions, Watchdog, livekit_remover
 from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")

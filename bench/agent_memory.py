@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
-from tests.agent.servers import free_port
+from harness.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -86,8 +86,8 @@ async def _job_turns() -> None:
     from agent_app.job import turn_handling
     from agent_app.providers.factory import build_providers
     from agent_app.worker import prewarm
-    from tests.agent.audio_io import CollectingSpeaker, PacedMicrophone
-    from tests.agent.helpers import settings, speech_frames
+    from harness.agent_helpers import settings, speech_frames
+    from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone
 
     me = psutil.Process()
     proc = SimpleNamespace(userdata={})

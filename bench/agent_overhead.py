@@ -23,8 +23,8 @@ from livekit.agents import AgentSession, ConversationItemAddedEvent, inference, 
 
 from agent_app.assistant import ParleyAssistant
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
-from tests.agent.audio_io import CollectingSpeaker, PacedMicrophone
-from tests.agent.helpers import speech_frames
+from harness.agent_helpers import speech_frames
+from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone
 
 MIN_DELAY = 0.3
 VAD_SILENCE = 0.25

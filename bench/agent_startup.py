@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.agent.servers import free_port
+from harness.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 LIVEKIT = ROOT / ".tools" / "bin" / "livekit-server"

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 
 import aiohttp
-from google.protobuf.json_format import MessageToJson
-from livekit import api
 from livekit.protocol.webhook import WebhookEvent
+
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.webhooks import WEBHOOK_PATH, signed_webhook
 
 Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
 
@@ -79,12 +78,8 @@ def webhook_request(base: str, lk_key: str, lk_secret: str) -> Request:
         event.room.name = "bench"
         event.participant.sid = f"PA_{i}"
         event.participant.identity = f"u{i}"
-        body = MessageToJson(event)
-        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
-        token = api.AccessToken(lk_key, lk_secret).with_sha256(digest).to_jwt()
-        async with session.post(
-            f"{base}/api/livekit/webhook", data=body, headers={"Authorization": token}
-        ) as r:
+        body, headers = signed_webhook(event, lk_secret, lk_key)
+        async with session.post(f"{base}{WEBHOOK_PATH}", data=body, headers=headers) as r:
             await r.read()
             return r.status
 
@@ -120,8 +115,8 @@ async def main() -> None:
     parser.add_argument("--base-url", default="http://127.0.0.1:7071")
     parser.add_argument("--api-key", default="dev-api-key")
     parser.add_argument("--agent-key", default="dev-agent-key")
-    parser.add_argument("--livekit-key", default="devkey")
-    parser.add_argument("--livekit-secret", default="parley-local-development-secret-0123456789")
+    parser.add_argument("--livekit-key", default=DEV_LIVEKIT_KEY)
+    parser.add_argument("--livekit-secret", default=DEV_LIVEKIT_SECRET)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--batch", type=int, default=50, help="segments per transcript request")

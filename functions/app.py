@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from functions.errors import install_error_handlers
 from functions.routes import health, metrics, sessions, tokens, uploads, webhooks
+from functions.routes.errors import install_error_handlers
 from functions.services import ServiceHolder
 from functions.settings import ApiSettings, get_settings
 

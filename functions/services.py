@@ -12,15 +12,15 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.storage.blob.aio import BlobServiceClient
 from livekit import api
 
-from functions.blob_sas import UploadSasIssuer
-from functions.clients import CosmosContainers, make_credential, open_blob_service, open_cosmos
-from functions.documents import DocumentPolicy
-from functions.livekit_gateway import LiveKitGateway
-from functions.ratelimit import SlidingWindowLimiter
-from functions.sessions import SessionStore
+from functions.core.clients import CosmosContainers, make_credential, open_blob_service, open_cosmos
+from functions.core.livekit_gateway import LiveKitGateway
+from functions.core.ratelimit import SlidingWindowLimiter
+from functions.sessions.store import SessionStore
+from functions.sessions.transcripts import TranscriptStore
 from functions.settings import ApiSettings
-from functions.transcripts import TranscriptStore
-from functions.uploads import UploadService, notifier_for
+from functions.uploads.documents import DocumentPolicy
+from functions.uploads.sas import UploadSasIssuer
+from functions.uploads.service import UploadService, notifier_for
 
 UPLOAD_TOPIC = "parley.uploads"
 

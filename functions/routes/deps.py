@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from functions.auth import Caller, CallerKind, require
+from functions.core.auth import Caller, CallerKind, require
 from functions.models import SESSION_ID_PATTERN
 from functions.services import ServiceHolder, Services
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from functions.errors import ERROR_RESPONSES, ApiError
 from functions.models import AgentMetrics
 from functions.routes.deps import IntegratorOrAgentDep, ServicesDep
+from functions.routes.errors import ERROR_RESPONSES, ApiError
 
 router = APIRouter(tags=["metrics"])
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from functions.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from functions.models import (
     NAME_PATTERN,
     Accepted,
@@ -19,6 +18,7 @@ from functions.models import (
     TranscriptPage,
 )
 from functions.routes.deps import AgentDep, IntegratorDep, ServicesDep, SessionIdPath
+from functions.routes.errors import ERROR_RESPONSES, ApiError, ErrorBody
 
 router = APIRouter(tags=["sessions"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

@@ -7,11 +7,11 @@ import logging
 
 from fastapi import APIRouter
 
-from functions.auth import CallerKind
-from functions.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from functions.core.auth import CallerKind
 from functions.models import TokenRequest, TokenResponse
 from functions.routes.deps import ServicesDep, TokenCallerDep
-from functions.tokens import (
+from functions.routes.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from functions.tokens.minting import (
     MAX_METADATA_BYTES,
     dispatch_metadata,
     mint_participant_token,

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from functions.errors import ERROR_RESPONSES, ErrorBody
 from functions.models import Upload, UploadList, UploadRequest, UploadTicket
 from functions.routes.deps import IntegratorOrAgentDep, ServicesDep, SessionIdPath
+from functions.routes.errors import ERROR_RESPONSES, ErrorBody
 
 router = APIRouter(tags=["uploads"])
 UploadIdPath = Annotated[str, Path(pattern=r"^[a-f0-9]{24}$")]

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from livekit.protocol.webhook import WebhookEvent
 from pydantic import BaseModel
 
-from functions.errors import ApiError, ErrorBody
-from functions.lifecycle import session_id_of
-from functions.recovery import recover_agent_if_needed
 from functions.routes.deps import ServicesDep
+from functions.routes.errors import ApiError, ErrorBody
+from functions.sessions.agent_recovery import recover_agent_if_needed
+from functions.sessions.webhook_fold import session_id_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])

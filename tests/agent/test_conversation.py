@@ -9,7 +9,7 @@ from livekit.agents import AgentSession, RunResult, llm
 from agent_app.api_client import ParleyApi
 from agent_app.assistant import ParleyAssistant
 from agent_app.providers.local_llm import OfflineLLM, TextPlan, ToolCallPlan, plan_reply
-from tests.agent.servers import FakeParleyApi, serve
+from harness.doubles.servers import FakeParleyApi, serve
 
 FIXED = datetime(2030, 5, 17, 9, 41, tzinfo=UTC)
 

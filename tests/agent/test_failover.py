@@ -10,14 +10,14 @@ from livekit.agents import AgentSession, RunResult, utils
 from agent_app.assistant import ParleyAssistant
 from agent_app.providers.factory import FailoverOptions, build_providers
 from agent_app.settings import AgentSettings
-from tests.agent.audio_io import PacedMicrophone
-from tests.agent.helpers import (
+from harness.agent_helpers import (
     collect_text,
     settings,
     speech_frames,
     user_says,
 )
-from tests.agent.servers import (
+from harness.doubles.audio_io import PacedMicrophone
+from harness.doubles.servers import (
     AzureSpeechSTTServer,
     AzureTTSServer,
     Behaviour,

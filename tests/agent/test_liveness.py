@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import redis
 
-from agent_app.liveness import (
+from agent_app.recovery.liveness import (
     ACTIVE_SESSIONS,
     LeaseHolder,
     LivenessOptions,

@@ -10,9 +10,9 @@ from agent_app.assistant import ParleyAssistant
 from agent_app.job import turn_handling
 from agent_app.providers.factory import build_providers
 from agent_app.providers.local_stt import PocketSphinxSTT
-from tests.agent.audio_io import CollectingSpeaker, PacedMicrophone
-from tests.agent.conftest import wait_for
-from tests.agent.helpers import settings, speech_frames
+from harness.agent_helpers import settings, speech_frames
+from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone
+from harness.waiting import wait_for
 
 PHRASES = ["tell me the time", "what did i upload", "goodbye", "hello there"]
 

@@ -11,8 +11,8 @@ import httpx
 from agent_app.api_client import ParleyApi
 from agent_app.outbox import Outbox, OutboxOptions
 from agent_app.transcripts import segment_id
-from tests.agent.conftest import wait_for
-from tests.agent.servers import FakeParleyApi, serve
+from harness.doubles.servers import FakeParleyApi, serve
+from harness.waiting import wait_for
 
 FAST = OutboxOptions(backoff_base=0.01, backoff_cap=0.05, max_attempts=3)
 

@@ -7,8 +7,14 @@ from livekit.agents import llm as lk_llm
 from livekit.agents import utils
 
 from agent_app.providers.factory import build_llm, build_stt, build_tts
-from tests.agent.helpers import collect_text, final_transcripts, settings, speech_frames, user_says
-from tests.agent.servers import AzureSpeechSTTServer, AzureTTSServer, OpenAIServer, serve
+from harness.agent_helpers import (
+    collect_text,
+    final_transcripts,
+    settings,
+    speech_frames,
+    user_says,
+)
+from harness.doubles.servers import AzureSpeechSTTServer, AzureTTSServer, OpenAIServer, serve
 
 
 async def test_openai_llm_streams_chat_completions() -> None:

@@ -11,9 +11,9 @@ import pytest
 import redis
 from azure.core.credentials import AccessToken
 
-from agent_app.liveness import LivenessOptions, _client
-from agent_app.redis_auth import ENTRA_SCOPE, connection_args
-from agent_app.state import RedisStateStore, SessionSnapshot
+from agent_app.recovery.liveness import LivenessOptions, _client
+from agent_app.recovery.redis_auth import ENTRA_SCOPE, connection_args
+from agent_app.recovery.state import RedisStateStore, SessionSnapshot
 
 
 @dataclass

@@ -16,10 +16,10 @@ from agent_app.outbox import OutboxOptions
 from agent_app.providers.factory import Providers
 from agent_app.providers.local_llm import OfflineLLM
 from agent_app.providers.local_tts import ESpeakTTS
-from agent_app.state import MemoryStateStore
-from tests.agent.conftest import wait_for
-from tests.agent.helpers import settings
-from tests.agent.servers import FakeParleyApi, serve
+from agent_app.recovery.state import MemoryStateStore
+from harness.agent_helpers import settings
+from harness.doubles.servers import FakeParleyApi, serve
+from harness.waiting import wait_for
 
 
 def _parley(url: str, sid: str) -> ParleySession:
@@ -86,7 +86,7 @@ def test_dispatch_metadata() -> None:
 
 
 async def test_room_events_are_recorded_and_data_routed() -> None:
-    from agent_app.lifecycle import RoomEventRecorder
+    from agent_app.room_events import RoomEventRecorder
 
     events: list[dict[str, Any]] = []
     routed: list[bytes] = []
@@ -122,7 +122,7 @@ async def test_room_events_are_recorded_and_data_routed() -> None:
 
 
 def test_events_before_the_session_is_known_are_kept_in_order() -> None:
-    from agent_app.lifecycle import RoomEventRecorder
+    from agent_app.room_events import RoomEventRecorder
 
     recorder = RoomEventRecorder()
     recorder.record("participant_connected", {"participantIdentity": "early"})

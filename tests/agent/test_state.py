@@ -13,9 +13,9 @@ from agent_app.job import ParleySession
 from agent_app.outbox import OutboxOptions
 from agent_app.providers.factory import Providers
 from agent_app.providers.local_llm import OfflineLLM
-from agent_app.state import MemoryStateStore, RedisStateStore, SessionSnapshot, StateStore
-from tests.agent.helpers import settings
-from tests.agent.servers import FakeParleyApi, serve
+from agent_app.recovery.state import MemoryStateStore, RedisStateStore, SessionSnapshot, StateStore
+from harness.agent_helpers import settings
+from harness.doubles.servers import FakeParleyApi, serve
 
 
 async def test_redis_round_trip_with_ttl(redis_url: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tests.agent.servers import serve
+from harness.doubles.servers import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 

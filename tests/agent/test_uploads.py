@@ -12,7 +12,7 @@ from livekit import rtc
 from agent_app.api_client import ParleyApi
 from agent_app.documents import Document
 from agent_app.uploads import IntakeOptions, UploadIntake
-from tests.agent.conftest import wait_for
+from harness.waiting import wait_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

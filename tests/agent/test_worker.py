@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,9 +15,9 @@ from livekit.agents import inference
 
 from agent_app.settings import AgentSettings
 from agent_app.worker import prewarm
-from tests.agent.servers import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from harness.agent import health_url, launch_agent
+from harness.ports import free_port
+from harness.processes import ROOT
 
 
 def test_prewarm_loads_models_and_settings_once_per_process() -> None:
@@ -36,38 +35,23 @@ def _get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
-def test_worker_serves_health_and_drains_on_sigterm() -> None:
-    port = free_port()
+def test_worker_serves_health_and_drains_on_sigterm(tmp_path: Path) -> None:
     env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
         "LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}",  # nothing listens: registration retries
-        "HEALTH_PORT": str(port),
+        "HEALTH_PORT": str(free_port()),
         "AGENT_NAME": "parley-test-agent",
         "DRAIN_TIMEOUT_SECONDS": "5",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agent_app", "start"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    worker = launch_agent(tmp_path, env)
     try:
-        deadline = time.monotonic() + 30
-        while _get(f"http://127.0.0.1:{port}/")[0] != 200:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "health endpoint never came up"
-            time.sleep(0.1)
-        status, body = _get(f"http://127.0.0.1:{port}/worker")
+        worker.wait_ready(lambda: _get(health_url(worker))[0] == 200, timeout=30)
+        status, body = _get(health_url(worker, "/worker"))
         assert status == 200 and json.loads(body)["agent_name"] == "parley-test-agent"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert worker.proc is not None
+        worker.proc.send_signal(signal.SIGTERM)
+        assert worker.proc.wait(timeout=20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        worker.kill()
 
 
 def test_cli_lists_the_livekit_commands() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.api.conftest import AGENT, INTEGRATOR
+from harness.api import AGENT, INTEGRATOR
 
 ROUTES = {
     ("get", "/api/health"),

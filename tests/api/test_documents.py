@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from functions.documents import (
+from functions.uploads.documents import (
     ALLOWED_CONTENT_TYPES,
     REASON_CODES,
     DocumentPolicy,

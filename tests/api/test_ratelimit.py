@@ -1,4 +1,4 @@
-from functions.ratelimit import SlidingWindowLimiter
+from functions.core.ratelimit import SlidingWindowLimiter
 
 
 def test_window_slides_and_retry_after_counts_down() -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from livekit import api
 
-from functions.recovery import recover
+from functions.sessions.agent_recovery import recover
 
 USER = api.ParticipantInfo.Kind.STANDARD
 AGENT = api.ParticipantInfo.Kind.AGENT

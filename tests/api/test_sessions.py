@@ -7,8 +7,8 @@ import uuid
 
 import httpx
 
-from tests.api.conftest import AGENT, INTEGRATOR, room_event
-from tests.api.test_webhooks import post_event
+from harness.api import AGENT, INTEGRATOR
+from harness.webhooks import post_event, room_event
 
 
 async def test_list_sessions_of_a_room_newest_first_with_paging(client: httpx.AsyncClient) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import httpx
 from livekit import api
 
-from tests.api.conftest import AGENT, INTEGRATOR
-from tests.support.stack import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.api import AGENT, INTEGRATOR
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
 
 VERIFIER = api.TokenVerifier(DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET)
 

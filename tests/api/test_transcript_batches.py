@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.models import Segment
-from functions.transcripts import BATCH_LIMIT, TranscriptStore, batch_operations
+from functions.sessions.transcripts import BATCH_LIMIT, TranscriptStore, batch_operations
 
 
 class RecordingContainer:

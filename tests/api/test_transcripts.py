@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import AGENT, INTEGRATOR
+from harness.api import AGENT, INTEGRATOR
 
 
 def segment(sid: str, turn: int, role: str = "user", text: str | None = None) -> dict[str, Any]:

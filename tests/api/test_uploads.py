@@ -12,8 +12,8 @@ import httpx
 import pytest
 from pypdf import PdfWriter
 
-from functions.blob_events import parse_blob_path, process_uploaded_blob
-from tests.api.conftest import AGENT, INTEGRATOR
+from functions.uploads.blob_events import parse_blob_path, process_uploaded_blob
+from harness.api import AGENT, INTEGRATOR
 
 TEXT = b"Parley keeps the meeting notes here.\nThe launch is on Tuesday.\n"
 

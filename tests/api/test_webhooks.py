@@ -11,8 +11,9 @@ import httpx
 from livekit import api
 from livekit.protocol.webhook import WebhookEvent
 
-from tests.api.conftest import INTEGRATOR, body_digest, room_event, sign_webhook, webhook_body
-from tests.support.stack import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.api import INTEGRATOR
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.webhooks import body_digest, post_event, room_event, sign_webhook, webhook_body
 
 
 def new_sid() -> str:
@@ -25,15 +26,6 @@ def participant(
     kind = api.ParticipantInfo.Kind.AGENT if agent else api.ParticipantInfo.Kind.STANDARD
     return api.ParticipantInfo(
         sid=sid, identity=identity, joined_at=joined_at, joined_at_ms=joined_at * 1000, kind=kind
-    )
-
-
-async def post_event(client: httpx.AsyncClient, event: WebhookEvent) -> httpx.Response:
-    body = webhook_body(event)
-    return await client.post(
-        "/api/livekit/webhook",
-        content=body,
-        headers={"Authorization": sign_webhook(body), "Content-Type": "application/webhook+json"},
     )
 
 

@@ -2,7 +2,7 @@
 
 Headless Chromium's fake microphone plays an eSpeak WAV (once: `%noloop`) saying one of the
 sentences the offline speech recogniser knows. `browser_call.mjs` drives the page through its
-test hooks (see the top comment of web/src/main.ts) and reports what it saw; this module
+test hooks (see the top comment of web/src/test-hooks.ts) and reports what it saw; this module
 asserts on it: the reply appears in the transcript after the user's words, a shared text file
 reaches "ready" and the assistant's spoken acknowledgement appears in the transcript too.
 
@@ -26,10 +26,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack
-from tests.support.agent import CALLER_SENTENCES, start_agent
-from tests.support.processes import ROOT, ManagedProcess
-from tests.support.stack import ApiProcess
+from harness.agent import start_agent
+from harness.api import ApiProcess
+from harness.caller import DEFAULT_SENTENCES as CALLER_SENTENCES
+from harness.processes import ROOT, ManagedProcess
+from harness.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from livekit import api, rtc
 
-from tests.e2e.conftest import Stack
+from harness.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

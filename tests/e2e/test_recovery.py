@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from livekit import rtc
 
-from scripts.caller import (
-    SAMPLE_RATE,
-    AgentEar,
-    keep_silence,
-    read_transcript,
-    speak,
-    synthesize,
-    wait_for_quiet,
-)
-from tests.e2e.conftest import Stack
-from tests.support.agent import start_agent
-from tests.support.processes import ManagedProcess
-from tests.support.stack import start_redis
+from harness.agent import start_agent
+from harness.caller import join, read_transcript, wait_for_quiet
+from harness.processes import ManagedProcess
+from harness.redis_server import start_redis
+from harness.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -49,15 +39,15 @@ class Workers:
 
     def serving(self, room: str) -> ManagedProcess:
         """The worker whose log shows it took the job for ``room``."""
-        found = [p for p in self.procs if p.proc is not None and room in _log(p)]
+        found = [p for p in self.procs if p.proc is not None and room in p.log_text()]
         assert len(found) == 1, f"expected one worker serving {room}, found {len(found)}"
         return found[0]
 
 
 @pytest.fixture(scope="module")
 def workers(stack: Stack, work_dir: Path) -> Iterator[Workers]:
-    redis, port = start_redis(work_dir)
-    redis_url = f"redis://127.0.0.1:{port}/0"
+    redis = start_redis(work_dir)
+    redis_url = redis.url
     procs: list[ManagedProcess] = []
     try:
         for name in ("agent-a", "agent-b"):
@@ -79,86 +69,19 @@ def workers(stack: Stack, work_dir: Path) -> Iterator[Workers]:
         redis.stop()
 
 
-@dataclass
-class Caller:
-    """One caller in a room: a microphone that sends speech or silence, and an ear."""
-
-    room: rtc.Room
-    source: rtc.AudioSource
-    ear: AgentEar
-    listeners: set[asyncio.Task[None]] = field(default_factory=set)
-    agents_heard: list[str] = field(default_factory=list)
-    _stop_silence: asyncio.Event = field(default_factory=asyncio.Event)
-    _silence: asyncio.Task[None] | None = None
-
-    async def say(self, sentence: str) -> float:
-        """Speak, then keep the line open with silence; returns when speech ended."""
-        await self._end_silence()
-        self.ear.reset()
-        spoke_until = await speak(self.source, synthesize(sentence))
-        self._stop_silence = asyncio.Event()
-        self._silence = asyncio.ensure_future(keep_silence(self.source, self._stop_silence))
-        return spoke_until
-
-    async def hear_reply(self) -> None:
-        """Wait for the agent to start speaking and then to finish."""
-        await asyncio.wait_for(self.ear.started.wait(), REPLY_TIMEOUT_S)
-        await wait_for_quiet(self.ear, REPLY_TIMEOUT_S)
-
-    async def hang_up(self) -> None:
-        await self._end_silence()
-        await self.room.disconnect()
-        for task in self.listeners:
-            task.cancel()
-
-    async def _end_silence(self) -> None:
-        self._stop_silence.set()
-        if self._silence is not None:
-            await self._silence
-            self._silence = None
-
-
-async def _join(api_url: str, api_key: str) -> tuple[Caller, dict[str, str]]:
-    async with httpx.AsyncClient(base_url=api_url, timeout=10) as client:
-        resp = await client.post(
-            "/api/token",
-            json={"participantName": f"caller-{uuid.uuid4().hex[:6]}"},
-            headers={"x-api-key": api_key},
-        )
-        resp.raise_for_status()
-        token: dict[str, str] = resp.json()
-    room = rtc.Room()
-    caller = Caller(room=room, source=rtc.AudioSource(SAMPLE_RATE, 1), ear=AgentEar())
-
-    @room.on("track_subscribed")
-    def _on_track(track: rtc.Track, _pub: object, participant: rtc.RemoteParticipant) -> None:
-        if (
-            track.kind == rtc.TrackKind.KIND_AUDIO
-            and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
-        ):
-            caller.agents_heard.append(participant.identity)
-            caller.listeners.add(asyncio.ensure_future(caller.ear.listen(track)))
-
-    await room.connect(token["serverUrl"], token["participantToken"])
-    track = rtc.LocalAudioTrack.create_audio_track("microphone", caller.source)
-    await room.local_participant.publish_track(
-        track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
-    )
-    return caller, token
-
-
 async def test_a_killed_agent_is_replaced_and_the_call_goes_on_with_its_history(
     stack: Stack, workers: Workers
 ) -> None:
-    caller, token = await _join(stack.api.base_url, stack.api.api_key)
+    caller = await join(stack.api.base_url, stack.api.api_key)
+    token = caller.token
     session_id = await caller.room.sid
     try:
         ear = caller.ear
-        await caller.hear_reply()  # the greeting
+        await caller.hear_reply(REPLY_TIMEOUT_S)  # the greeting
 
         # a first turn with the first agent
         await caller.say(BEFORE)
-        await caller.hear_reply()
+        await caller.hear_reply(REPLY_TIMEOUT_S)
 
         # the second turn: kill the serving worker as soon as its reply is heard
         serving = workers.serving(token["roomName"])
@@ -181,7 +104,7 @@ async def test_a_killed_agent_is_replaced_and_the_call_goes_on_with_its_history(
 
         # the new agent knows what was said to the old one
         await caller.say(AFTER)
-        await caller.hear_reply()
+        await caller.hear_reply(REPLY_TIMEOUT_S)
     finally:
         await caller.hang_up()
 
@@ -206,10 +129,3 @@ async def test_a_killed_agent_is_replaced_and_the_call_goes_on_with_its_history(
     assert len(ids) == len(set(ids))
     indexes = [int(str(t["turnIndex"])) for t in transcript]
     assert indexes == sorted(set(indexes)), "no turn index is reused after the restore"
-
-
-def _log(proc: ManagedProcess) -> str:
-    try:
-        return proc.log_path.read_text(errors="replace")
-    except OSError:
-        return ""

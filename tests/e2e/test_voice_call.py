@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scripts.caller import call
-from tests.e2e.conftest import Stack
-from tests.support.agent import CALLER_SENTENCES, start_agent
-from tests.support.processes import ManagedProcess
+from harness.agent import start_agent
+from harness.caller import DEFAULT_SENTENCES as CALLER_SENTENCES
+from harness.caller import call
+from harness.processes import ManagedProcess
+from harness.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,1 @@
+"""What every feature uses: auth, Azure and LiveKit clients, Cosmos helpers, domain errors."""

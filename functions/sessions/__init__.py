@@ -1,0 +1,1 @@
+"""Sessions: the webhook lifecycle fold, its store, transcripts and agent recovery."""

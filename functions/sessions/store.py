@@ -1,0 +1,101 @@
+"""Session lifecycle storage: webhook events folded into one document per session."""
+
+from __future__ import annotations
+
+from azure.cosmos.aio import ContainerProxy
+from livekit.protocol.webhook import WebhookEvent
+
+from functions.core.cosmos_ops import Document, public, read_one, update_with_retry
+from functions.models import SessionEvent
+from functions.sessions.webhook_fold import apply_event, new_session
+
+_HIDDEN = ("eventIds", "kind")
+
+
+def _present(doc: Document) -> Document:
+    return {k: v for k, v in public(doc).items() if k not in _HIDDEN}
+
+
+class SessionStore:
+    """The `sessions` container (partition key `/sessionId`)."""
+
+    def __init__(self, container: ContainerProxy) -> None:
+        self._container = container
+
+    async def record(self, session_id: str, event: WebhookEvent) -> Document:
+        """Fold one webhook event into its session; duplicates change nothing."""
+        doc = await update_with_retry(
+            self._container,
+            session_id,
+            session_id,
+            create=lambda: new_session(session_id),
+            mutate=lambda d: apply_event(d, event),
+        )
+        return _present(doc)
+
+    async def get(self, session_id: str) -> Document | None:
+        doc = await read_one(self._container, session_id, session_id)
+        if doc is None or doc.get("kind") != "session":
+            return None
+        return _present(doc)
+
+    async def find(
+        self, room: str | None, limit: int, continuation: str | None
+    ) -> tuple[list[Document], str | None]:
+        """Sessions, newest first, optionally of one room name."""
+        query = "SELECT * FROM c WHERE c.kind = 'session'"
+        params: list[dict[str, object]] = []
+        if room:
+            query += " AND c.roomName = @room"
+            params.append({"name": "@room", "value": room})
+        query += " ORDER BY c.createdAt DESC"
+        pages = self._container.query_items(query, parameters=params, max_item_count=limit).by_page(
+            continuation
+        )
+        async for page in pages:
+            items = [_present(item) async for item in page]
+            token: str | None = getattr(pages, "continuation_token", None)
+            return items, token
+        return [], None
+
+    async def add_events(self, session_id: str, events: list[SessionEvent]) -> int:
+        """Store agent-reported events beside the session; re-sent ids overwrite themselves."""
+        for event in events:
+            await self._container.upsert_item(
+                {
+                    "id": f"event-{event.id}",
+                    "sessionId": session_id,
+                    "kind": "agentEvent",
+                    "eventId": event.id,
+                    "type": event.type,
+                    "at": event.at,
+                    "data": event.data,
+                }
+            )
+        return len(events)
+
+    async def list_events(self, session_id: str, limit: int) -> list[Document]:
+        query = (
+            "SELECT * FROM c WHERE c.sessionId = @sid AND c.kind = 'agentEvent' ORDER BY c.at ASC"
+        )
+        params: list[dict[str, object]] = [{"name": "@sid", "value": session_id}]
+        items = self._container.query_items(
+            query, parameters=params, partition_key=session_id, max_item_count=limit
+        )
+        out: list[Document] = []
+        async for item in items:
+            out.append(
+                {
+                    "id": item["eventId"],
+                    "type": item["type"],
+                    "at": item["at"],
+                    "data": item["data"],
+                }
+            )
+            if len(out) >= limit:
+                break
+        return out
+
+    async def get_raw(self, session_id: str) -> Document | None:
+        """The stored document, including what the API does not show."""
+        return await read_one(self._container, session_id, session_id)

@@ -1,0 +1,1 @@
+"""LiveKit participant tokens and the agent dispatch they carry."""

@@ -1,0 +1,1 @@
+"""Uploads: SAS tickets, the one processor, blob-trigger events and document inspection."""

@@ -1,0 +1,44 @@
+"""``full_stack()``: the emulators, a LiveKit server posting webhooks to the API, and the
+API, on free ports; what the end-to-end tests, the benchmarks and a demo run against."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.api import ApiProcess, api_environment
+from harness.emulators import Emulators, running_emulators
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET, LiveKitServer, start_livekit
+from harness.ports import free_port
+
+
+@dataclass
+class Stack:
+    api: ApiProcess
+    livekit: LiveKitServer
+    emulators: Emulators
+    livekit_key: str = DEV_LIVEKIT_KEY
+    livekit_secret: str = DEV_LIVEKIT_SECRET
+
+
+@contextlib.contextmanager
+def full_stack(work: Path, emulators: Emulators | None = None) -> Iterator[Stack]:
+    """Start everything but the agent; stop it all on exit, errors included.
+
+    ``emulators`` reuses emulators already running (a test session shares one pair);
+    otherwise this starts and stops its own. Each stack gets a fresh Cosmos database.
+    """
+    with contextlib.ExitStack() as stack:
+        if emulators is None:
+            emulators = stack.enter_context(running_emulators(work))
+        api_port = free_port()
+        livekit = start_livekit(
+            work, webhook_url=f"http://127.0.0.1:{api_port}/api/livekit/webhook"
+        )
+        stack.callback(livekit.stop)
+        api = ApiProcess(work, api_environment(emulators, livekit_url=livekit.ws_url), api_port)
+        stack.callback(api.stop)
+        api.start()
+        yield Stack(api=api, livekit=livekit, emulators=emulators)
