@@ -45,7 +45,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,18 +55,11 @@ import httpx
 from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
-from bench.capacity.stack import (
-    ApiProcess,
-    LiveKitServer,
-    ManagedProcess,
-    api_environment,
-    free_port,
-    start_agent,
-    start_azurite,
-    start_cosmos,
-    start_livekit,
-    start_redis,
-)
+from harness.agent import start_agent
+from harness.api import ApiProcess
+from harness.processes import ManagedProcess
+from harness.redis_server import start_redis
+from harness.stack import Stack, full_stack
 
 SENTENCES = ["thank you goodbye", "thanks a lot", "goodbye", "thank you so much"]
 DEGRADATION = 1.10
@@ -87,46 +79,16 @@ def pct(values: list[float], q: float) -> float:
 # ------------------------------------------------------------------------------ stack
 
 
-@dataclass
-class Stack:
-    api: ApiProcess
-    livekit: LiveKitServer
-    others: list[ManagedProcess]
-    redis_url: str | None
-
-    def pids(self) -> list[int]:
-        procs = [self.livekit.process, self.api.process, *self.others]
-        return [p.proc.pid for p in procs if p is not None and p.proc is not None]
-
-
 @contextlib.contextmanager
-def stack(work: Path, with_redis: bool) -> Iterator[Stack]:
+def stack(work: Path, with_redis: bool) -> Iterator[tuple[Stack, str | None]]:
+    """``harness.full_stack()`` and, unless told otherwise, Redis (session leases)."""
     with contextlib.ExitStack() as stop:
-        others: list[ManagedProcess] = []
         redis_url = None
         if with_redis:
-            redis, redis_port = start_redis(work)
+            redis = start_redis(work)
             stop.callback(redis.stop)
-            others.append(redis)
-            redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        azurite, azurite_port = start_azurite(work)
-        stop.callback(azurite.stop)
-        cosmos, cosmos_port = start_cosmos(work)
-        stop.callback(cosmos.stop)
-        others += [azurite, cosmos]
-        api_port = free_port()
-        livekit = start_livekit(
-            work, webhook_url=f"http://127.0.0.1:{api_port}/api/livekit/webhook"
-        )
-        stop.callback(livekit.process.stop)
-        env = api_environment(
-            cosmos_port, azurite_port, f"cap{uuid.uuid4().hex[:8]}", livekit.ws_url
-        )
-        env["TOKEN_RATE_LIMIT_PER_MINUTE"] = "100000"
-        api = ApiProcess(work, env, port=api_port)
-        stop.callback(api.stop)
-        api.start()
-        yield Stack(api, livekit, others, redis_url)
+            redis_url = redis.url
+        yield stop.enter_context(full_stack(work)), redis_url
 
 
 def worker_env(args: argparse.Namespace, redis_url: str | None) -> dict[str, str]:
@@ -384,17 +346,17 @@ async def measure(args: argparse.Namespace, work: Path) -> int:
     )
     with pinning.pinned({stack_core}):
         speech = [utterance(text) for text in SENTENCES]  # eSpeak once, before measuring
-        with stack(work, with_redis=not args.no_redis) as svc:
+        with stack(work, with_redis=not args.no_redis) as (svc, redis_url):
             with pinning.pinned({worker_core}):
                 worker = start_agent(
                     work,
                     svc.livekit.ws_url,
                     svc.api.base_url,
                     svc.api.agent_key,
-                    svc.redis_url,
+                    redis_url,
                     name="capacity-worker",
                     module="bench.capacity.worker",
-                    extra_env=worker_env(args, svc.redis_url),
+                    extra_env=worker_env(args, redis_url),
                 )
             try:
                 return await levels(args, svc, worker, speech, worker_core, stack_core)

@@ -26,7 +26,7 @@ import httpx
 import numpy as np
 from livekit import rtc
 
-from bench.capacity.stack import synthesize
+from harness.caller.audio import synthesize
 
 SEND_RATE = 48_000
 FRAME_MS = 20

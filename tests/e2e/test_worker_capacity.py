@@ -13,34 +13,26 @@ from typing import Any
 import pytest
 from livekit import api
 
-from tests.agent.conftest import wait_for
-from tests.support.agent import start_agent
-from tests.support.livekit import LiveKitServer, start_livekit
-from tests.support.processes import ManagedProcess
-from tests.support.stack import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.agent import health_url, start_agent
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET, LiveKitServer
+from harness.processes import ManagedProcess
+from harness.stack import Stack
+from harness.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
 
 NO_WORKER = "no worker available to handle job"
 
 
-@pytest.fixture(scope="module")
-def livekit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]:
-    server = start_livekit(tmp_path_factory.mktemp("livekit"))
-    try:
-        yield server
-    finally:
-        server.process.stop()
-
-
 @pytest.fixture
-def one_call_worker(
-    livekit: LiveKitServer, live_api: Any, tmp_path: Path
-) -> Iterator[tuple[str, ManagedProcess]]:
+def one_call_worker(stack: Stack, tmp_path: Path) -> Iterator[tuple[str, ManagedProcess]]:
+    """The worker under its own agent name, carrying at most one call."""
     agent_name = f"parley-cap-{uuid.uuid4().hex[:6]}"
     proc = start_agent(
         tmp_path,
-        livekit.ws_url,
-        live_api.base_url,
-        live_api.agent_key,
+        stack.livekit.ws_url,
+        stack.api.base_url,
+        stack.api.agent_key,
         extra_env={
             "AGENT_NAME": agent_name,
             "MAX_CALLS": "1",
@@ -57,25 +49,29 @@ def one_call_worker(
 
 def worker_status(proc: ManagedProcess) -> dict[str, Any]:
     """The worker's own report; protobuf JSON leaves out zero values, so fill them in."""
-    url = f"http://127.0.0.1:{proc.env['HEALTH_PORT']}/worker"
-    with urllib.request.urlopen(url, timeout=2) as resp:
+    with urllib.request.urlopen(health_url(proc, "/worker"), timeout=2) as resp:
         status: dict[str, Any] = json.loads(resp.read())
     return {"active_jobs": 0, "worker_load": 0.0, **status}
 
 
 def announced_available(worker: ManagedProcess) -> int:
     """How often the worker has told the server it takes jobs again."""
-    return worker.log_path.read_text(errors="replace").count("marking as available")
+    return worker.log_text().count("marking as available")
 
 
-def refusals(livekit: LiveKitServer) -> int:
-    return livekit.process.log_path.read_text(errors="replace").count(NO_WORKER)
+def refused(livekit: LiveKitServer, room: str) -> bool:
+    """Whether the server logged that no worker could take the job for ``room``."""
+    return any(
+        NO_WORKER in line and f'"room": "{room}"' in line
+        for line in livekit.process.log_text().splitlines()
+    )
 
 
 async def test_a_full_worker_is_offered_no_more_calls(
-    livekit: LiveKitServer, one_call_worker: tuple[str, ManagedProcess]
+    stack: Stack, one_call_worker: tuple[str, ManagedProcess]
 ) -> None:
     agent_name, worker = one_call_worker
+    livekit = stack.livekit
     async with api.LiveKitAPI(livekit.http_url, DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET) as lk:
 
         async def dispatch(room: str) -> None:
@@ -93,9 +89,8 @@ async def test_a_full_worker_is_offered_no_more_calls(
         await wait_for(lambda: worker_status(worker)["active_jobs"] == 1, 30, "the first job")
         await wait_for(lambda: worker_status(worker)["worker_load"] == 1.0, 15, "load = 1 call / 1")
 
-        refused_before = refusals(livekit)
         await dispatch(second)
-        await wait_for(lambda: refusals(livekit) > refused_before, 30, "the server's refusal")
+        await wait_for(lambda: refused(livekit, second), 30, "the server's refusal")
         assert worker_status(worker)["active_jobs"] == 1
         assert await agents_in(second) == 0
 
