@@ -109,8 +109,9 @@ param redisHighAvailability bool = false
 @description('azd sets this (SERVICE_AGENT_RESOURCE_EXISTS) so re-provisioning keeps the deployed image.')
 param agentExists bool = false
 param zoneRedundant bool = false
-param agentCpu string = '2.0'
-param agentMemory string = '4Gi'
+@description('vCPU per agent replica: with the thread executor one worker is one Python interpreter, so capacity was measured per core and replicas are one vCPU.')
+param agentCpu string = '1.0'
+param agentMemory string = '2Gi'
 @minValue(1)
 param agentMinReplicas int = 1
 @minValue(1)
@@ -130,7 +131,7 @@ param agentJobExecutor string = 'thread'
 param agentSessionScaleRuleEnabled bool = true
 @description('Active calls per replica KEDA aims for: about 70% of agentCallsPerCore x agentCpu.')
 @minValue(1)
-param agentTargetSessionsPerReplica int = 14
+param agentTargetSessionsPerReplica int = 7
 @minValue(1)
 @maxValue(570)
 param agentDrainTimeoutSeconds int = 300

@@ -19,8 +19,8 @@ param infrastructureSubnetId string = ''
 param imageName string = ''
 
 @description('vCPU per replica (Consumption profile: 0.25-4, memory = 2 GiB per vCPU).')
-param cpu string = '2.0'
-param memory string = '4Gi'
+param cpu string = '1.0'
+param memory string = '2Gi'
 @description('Replicas kept warm even with no calls (>= 1: a call never waits for a cold start).')
 @minValue(1)
 param minReplicas int = 1
@@ -44,7 +44,7 @@ param jobExecutor string = 'thread'
 param sessionScaleRuleEnabled bool = true
 @description('Active calls per replica KEDA aims for: below a replica\'s capacity (callsPerCore x cpu) so a new call finds a warm worker with room.')
 @minValue(1)
-param targetSessionsPerReplica int = 14
+param targetSessionsPerReplica int = 7
 @description('Seconds a stopping replica lets its calls finish (DRAIN_TIMEOUT_SECONDS).')
 @minValue(1)
 @maxValue(570)
