@@ -137,6 +137,8 @@ class Window:
     ended: float = 0.0
     peak_pss: float = 0.0
     peak_procs: int = 0
+    threads_start: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)
+    threads_end: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)
     load_start: float = field(default_factory=lambda: os.getloadavg()[0])
 
     def begin(self) -> Window:
@@ -144,10 +146,13 @@ class Window:
         self.cpu_start = pinning.tree_cpu_seconds(self.worker_pid)
         self.cpu_end = dict(self.cpu_start)
         self.cores_start = pinning.core_times()
+        self.threads_start = pinning.thread_cpu_seconds(self.worker_pid)
+        self.threads_end = dict(self.threads_start)
         return self
 
     def sample(self) -> None:
         self.cpu_end.update(pinning.tree_cpu_seconds(self.worker_pid))
+        self.threads_end.update(pinning.thread_cpu_seconds(self.worker_pid))
         pss, _, procs = pinning.tree_memory(self.worker_pid)
         self.peak_pss = max(self.peak_pss, pss)
         self.peak_procs = max(self.peak_procs, procs)
@@ -162,6 +167,17 @@ class Window:
     def worker_cores(self) -> float:
         used = sum(v - self.cpu_start.get(k, 0.0) for k, v in self.cpu_end.items())
         return used / max(1e-6, self.ended - self.started)
+
+    def cores_by_thread(self) -> dict[str, float]:
+        """Worker cores used per kind of thread: "python" for interpreter threads, else
+        the native thread's name (numbered pools folded together)."""
+        out: dict[str, float] = {}
+        span = max(1e-6, self.ended - self.started)
+        for key, (name, cpu) in self.threads_end.items():
+            start = self.threads_start.get(key, (name, 0.0))[1]
+            kind = "python" if name.startswith("python") else name.rstrip("0123456789-_ ")
+            out[kind] = out.get(kind, 0.0) + (cpu - start) / span
+        return out
 
     def core_use(self) -> dict[int, float]:
         return pinning.utilisation(self.cores_start, self.cores_end)
@@ -398,6 +414,13 @@ async def levels(
             if profile is not None:
                 stop_profile(profile)
             print(row(level, idle.worker_cores, worker_core, stack_core, args.stack_limit))
+            by_thread = sorted(level.window.cores_by_thread().items(), key=lambda kv: -kv[1])
+            print(
+                "        worker cores by thread: "
+                + ", ".join(
+                    f"{name} {cores:.3f}" for name, cores in by_thread[:6] if cores >= 0.005
+                )
+            )
             sys.stdout.flush()
             use = level.window.core_use().get(stack_core, 0.0)
             p95 = pct(level.v2v, 0.95) if level.v2v else math.inf

@@ -58,6 +58,24 @@ def tree_cpu_seconds(pid: int) -> dict[tuple[int, float], float]:
     return out
 
 
+def thread_cpu_seconds(pid: int) -> dict[tuple[int, int], tuple[str, float]]:
+    """CPU seconds per live thread of the tree, keyed by (pid, tid), with the thread's
+    kernel name: Python threads carry the process's name, native ones (WebRTC, the FFI
+    runtime) their own."""
+    out: dict[tuple[int, int], tuple[str, float]] = {}
+    for proc in tree(pid):
+        with contextlib.suppress(psutil.Error, OSError):
+            for thread in proc.threads():
+                comm = Path(f"/proc/{proc.pid}/task/{thread.id}/comm")
+                with contextlib.suppress(OSError):
+                    name = comm.read_text().strip()
+                    out[(proc.pid, thread.id)] = (
+                        name,
+                        float(thread.user_time + thread.system_time),
+                    )
+    return out
+
+
 def tree_memory(pid: int) -> tuple[float, float, int]:
     """PSS and RSS in MB summed over the tree, and its process count. PSS splits shared
     pages among the processes sharing them, so summing it counts each page once."""
