@@ -46,6 +46,35 @@ def full_stack(work: Path, emulators: Emulators | None = None) -> Iterator[Stack
         yield Stack(api=api, livekit=livekit, emulators=emulators)
 
 
+@contextlib.contextmanager
+def agent_on(
+    stack: Stack,
+    work: Path,
+    *,
+    name: str = "agent",
+    module: str = "agent_app",
+    redis_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    stop_timeout: float = 30,
+) -> Iterator[ManagedProcess]:
+    """An agent worker registered with ``stack``'s LiveKit server and using its API (see
+    ``start_agent``); stopped on exit, draining what it still runs for ``stop_timeout``."""
+    proc = start_agent(
+        work,
+        stack.livekit.ws_url,
+        stack.api.base_url,
+        stack.api.agent_key,
+        redis_url,
+        name,
+        module=module,
+        extra_env=extra_env,
+    )
+    try:
+        yield proc
+    finally:
+        proc.stop(timeout=stop_timeout)
+
+
 @dataclass
 class BrowserStack:
     """What a browser talks to: an API with loopback developer auth, and its agent."""

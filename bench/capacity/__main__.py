@@ -37,24 +37,21 @@ import json
 import math
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 import httpx
 
 from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
+from bench.running import SamplingThread, run_in_work_dir, tree
 from harness.agent import start_agent
 from harness.api import ApiProcess
 from harness.processes import ManagedProcess
@@ -183,28 +180,17 @@ class Window:
         return pinning.utilisation(self.cores_start, self.cores_end)
 
 
-class Sampler:
+class Sampler(SamplingThread):
     """Samples the open window once a second in a thread (process exits lose little)."""
 
     def __init__(self) -> None:
+        super().__init__("capacity-sampler")
         self.window: Window | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="capacity-sampler", daemon=True)
 
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(1.0):
-            window = self.window
-            if window is not None:
-                with contextlib.suppress(Exception):
-                    window.sample()
+    def sample(self) -> None:
+        window = self.window
+        if window is not None:
+            window.sample()
 
 
 @dataclass
@@ -264,7 +250,7 @@ async def settle(worker_pid: int, quiet_for: float, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last, since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        count = len(pinning.tree(worker_pid))
+        count = len(tree(worker_pid))
         if count != last:
             last, since = count, time.monotonic()
         elif time.monotonic() - since >= quiet_for:
@@ -494,10 +480,6 @@ def stop_profile(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
 
 
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -529,23 +511,11 @@ def main() -> int:
     available = os.sched_getaffinity(0)
     if not {args.worker_core, args.stack_core} <= available or args.worker_core == args.stack_core:
         parser.error(f"need two distinct cores among {sorted(available)}")
-    signal.signal(signal.SIGTERM, _terminate)
-    work = Path(tempfile.mkdtemp(prefix="parley-bench-capacity-"))
-    keep, status = args.keep_logs or args.profile is not None, 1
-    try:
-        status = asyncio.run(measure(args, work))
-    except KeyboardInterrupt:
-        keep, status = True, 130
-        print("\ninterrupted; everything it started is stopped")
-    except BaseException:
-        keep = True
-        raise
-    finally:
-        if keep:
-            print(f"logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return status
+    return run_in_work_dir(
+        "parley-bench-capacity-",
+        lambda work: asyncio.run(measure(args, work)),
+        keep_logs=args.keep_logs or args.profile is not None,
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import numpy as np
 from livekit import rtc
@@ -36,13 +37,7 @@ class EndpointingSTT(stt.STT[None]):
         super().__init__(capabilities=stt.STTCapabilities(streaming=True, interim_results=False))
         self._delay, self._silence, self._text = delay, silence, text
 
-    async def _recognize_impl(
-        self,
-        buffer: AudioBuffer,
-        *,
-        language: NotGivenOr[str] = NOT_GIVEN,
-        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
-    ) -> stt.SpeechEvent:
+    async def _recognize_impl(self, buffer: AudioBuffer, **_: Any) -> stt.SpeechEvent:
         await asyncio.sleep(self._delay)
         return self._final()
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
+from bench.running import tree
+
 MB = 1024 * 1024
 
 
@@ -27,15 +29,6 @@ def pinned(cores: set[int]) -> Iterator[None]:
         yield
     finally:
         os.sched_setaffinity(0, before)
-
-
-def tree(pid: int) -> list[psutil.Process]:
-    """A process and all its descendants (empty once it is gone)."""
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
 
 
 def tree_cores(pid: int) -> set[int]:

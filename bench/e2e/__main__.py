@@ -6,14 +6,10 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
-import signal
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
-from types import FrameType
 
 import bench.e2e
 from bench.e2e.concurrency import PROMPT_SENTENCES, concurrency_part
@@ -21,12 +17,9 @@ from bench.e2e.offline import OFFLINE_SENTENCES, offline_part
 from bench.e2e.records import Timing
 from bench.e2e.sampling import CORES
 from bench.e2e.worker import stop_leftover_children
+from bench.running import run_in_work_dir
 from harness.caller import synthesize
 from harness.stack import full_stack
-
-
-def _terminate(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 async def main_async(args: argparse.Namespace, work: Path) -> None:
@@ -86,24 +79,14 @@ def main() -> int:
     parser.add_argument("--keep-logs", action="store_true", help="keep the work directory")
     parser.add_argument("--dump", type=Path, help="write every turn as a JSON line here")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, _terminate)
-    work = Path(tempfile.mkdtemp(prefix="parley-bench-e2e-"))
-    keep, status = args.keep_logs, 0
-    try:
+
+    def run(work: Path) -> int:
         asyncio.run(main_async(args, work))
-    except KeyboardInterrupt:
-        keep, status = True, 130
-        print("\ninterrupted; everything it started is stopped")
-    except BaseException:
-        keep = True
-        raise
-    finally:
-        stop_leftover_children()
-        if keep:
-            print(f"logs kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return status
+        return 0
+
+    return run_in_work_dir(
+        "parley-bench-e2e-", run, keep_logs=args.keep_logs, finally_=stop_leftover_children
+    )
 
 
 if __name__ == "__main__":

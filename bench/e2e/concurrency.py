@@ -17,8 +17,9 @@ from bench.agent_fakes import Latencies
 from bench.e2e.levels import DEGRADATION, Level, Limit
 from bench.e2e.records import Timing, TurnRecord, agent_turn_metrics, failed_call, records_of
 from bench.e2e.report import HEADER, level_row
-from bench.e2e.sampling import CORES, Sampler, Window, loop_lag, tree
+from bench.e2e.sampling import CORES, Sampler, Window, loop_lag
 from bench.e2e.worker import UNREFUSING, PoolWatch, active_jobs, agent_worker
+from bench.running import tree
 from harness.caller import CallResult, call
 from harness.processes import ManagedProcess
 from harness.stack import Stack

@@ -12,18 +12,12 @@ from dataclasses import dataclass, field
 
 import psutil  # type: ignore[import-untyped]
 
+from bench.running import SamplingThread
+
 CORES = psutil.cpu_count() or 1
 MB = 1024 * 1024
 
 OUR_GROUPS = ("worker", "livekit", "callers", "api")
-
-
-def tree(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return []
 
 
 @dataclass
@@ -53,26 +47,17 @@ class Window:
         return max(0.0, self.cores("all") - ours)
 
 
-class Sampler:
+class Sampler(SamplingThread):
     """Samples the CPU time and memory of process groups once a second, in a thread."""
 
     def __init__(self, groups: dict[str, Callable[[], list[psutil.Process]]]) -> None:
+        super().__init__("bench-sampler")
         self._groups = groups
         self._memory_of = "worker"
         self.job_counter: Callable[[], int] | None = None
         self._window: Window | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
         self.procs_history: list[tuple[float, int]] = []
-
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
     def _cpu(self) -> dict[tuple[str, int, float], float]:
         out: dict[tuple[str, int, float], float] = {}
@@ -102,7 +87,7 @@ class Sampler:
             self._window = window
 
     def end_window(self) -> Window:
-        self._sample()
+        self.sample()
         with self._lock:
             window, self._window = self._window, None
         assert window is not None
@@ -121,7 +106,7 @@ class Sampler:
         recent = [n for t, n in history if t >= history[-1][0] - seconds]
         return len(set(recent)) == 1
 
-    def _sample(self) -> None:
+    def sample(self) -> None:
         rss, pss, procs = self.memory()
         now = time.monotonic()
         self.procs_history = [*self.procs_history[-30:], (now, procs)]
@@ -140,11 +125,6 @@ class Sampler:
             window.peak_pss = max(window.peak_pss, pss)
             window.peak_procs = max(window.peak_procs, procs)
             window.peak_jobs = max(window.peak_jobs, jobs)
-
-    def _run(self) -> None:
-        while not self._stop.wait(1.0):
-            with contextlib.suppress(Exception):
-                self._sample()
 
 
 async def loop_lag(samples: list[float], stop: asyncio.Event) -> None:

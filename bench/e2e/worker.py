@@ -13,9 +13,8 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
-from harness.agent import start_agent
 from harness.processes import ManagedProcess
-from harness.stack import Stack
+from harness.stack import Stack, agent_on
 
 UNREFUSING = {"LOAD_THRESHOLD": "inf"}
 """The worker never reports itself full (``bench.fixed_worker`` also reports no CPU load
@@ -26,19 +25,12 @@ to the LiveKit server): the benchmark wants to see latency degrade, not calls re
 def agent_worker(
     work: Path, svc: Stack, module: str, extra_env: dict[str, str]
 ) -> Iterator[ManagedProcess]:
-    proc = start_agent(
-        work,
-        svc.livekit.ws_url,
-        svc.api.base_url,
-        svc.api.agent_key,
-        name=module.replace(".", "-"),
-        module=module,
-        extra_env=extra_env,
-    )
-    try:
+    # stopping drains jobs still running (interrupted), then SIGKILL
+    name = module.replace(".", "-")
+    with agent_on(
+        svc, work, name=name, module=module, extra_env=extra_env, stop_timeout=10
+    ) as proc:
         yield proc
-    finally:
-        proc.stop(timeout=10)  # drains jobs still running (interrupted), then SIGKILL
 
 
 def stop_leftover_children() -> None:

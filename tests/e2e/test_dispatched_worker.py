@@ -17,12 +17,11 @@ import httpx
 import pytest
 from livekit import api, rtc
 
-from harness.agent import start_agent
 from harness.agent_helpers import speech_frames
 from harness.api import ApiProcess
 from harness.doubles.audio_io import PacedMicrophone
 from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
-from harness.stack import Stack
+from harness.stack import Stack, agent_on
 from harness.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -32,20 +31,9 @@ pytestmark = pytest.mark.e2e
 def worker(stack: Stack, tmp_path: Path) -> Iterator[str]:
     """The worker under its own agent name (nothing else may take its dispatch)."""
     agent_name = f"parley-e2e-{uuid.uuid4().hex[:6]}"
-    proc = start_agent(
-        tmp_path,
-        stack.livekit.ws_url,
-        stack.api.base_url,
-        stack.api.agent_key,
-        extra_env={
-            "AGENT_NAME": agent_name,
-            "DRAIN_TIMEOUT_SECONDS": "10",
-        },
-    )
-    try:
+    env = {"AGENT_NAME": agent_name, "DRAIN_TIMEOUT_SECONDS": "10"}
+    with agent_on(stack, tmp_path, extra_env=env):
         yield agent_name
-    finally:
-        proc.stop(timeout=30)
 
 
 async def test_dispatched_agent_talks_records_and_takes_files(

@@ -9,6 +9,7 @@ transcript keeps every turn.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,11 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.agent import start_agent
 from harness.caller import join, read_transcript, wait_for_quiet
 from harness.processes import ManagedProcess
 from harness.redis_server import start_redis
-from harness.stack import Stack
+from harness.stack import Stack, agent_on
 
 pytestmark = pytest.mark.e2e
 
@@ -47,26 +47,14 @@ class Workers:
 
 @pytest.fixture(scope="module")
 def workers(stack: Stack, work_dir: Path) -> Iterator[Workers]:
-    redis = start_redis(work_dir)
-    redis_url = redis.url
-    procs: list[ManagedProcess] = []
-    try:
-        for name in ("agent-a", "agent-b"):
-            procs.append(
-                start_agent(
-                    work_dir,
-                    stack.livekit.ws_url,
-                    stack.api.base_url,
-                    stack.api.agent_key,
-                    redis_url=redis_url,
-                    name=name,
-                )
-            )
-        yield Workers(procs, redis_url)
-    finally:
-        for proc in procs:
-            proc.stop(timeout=30)
-        redis.stop()
+    with contextlib.ExitStack() as running:
+        redis = start_redis(work_dir)
+        running.callback(redis.stop)
+        procs = [
+            running.enter_context(agent_on(stack, work_dir, name=name, redis_url=redis.url))
+            for name in ("agent-a", "agent-b")
+        ]
+        yield Workers(procs, redis.url)
 
 
 async def test_a_killed_agent_is_replaced_and_the_call_goes_on_with_its_history(
