@@ -19,6 +19,8 @@ from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
 
+PROCESS_START_TIMEOUT_S = 60.0
+
 
 def prewarm(proc: JobProcess) -> None:
     """Once per job process, before any job: models and settings, so a job starts fast."""
@@ -30,7 +32,7 @@ def prewarm(proc: JobProcess) -> None:
     import_plugins(settings)
     init_vad()
     init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
-    warm_local_models(settings)  # Whisper and Piper load in the background: seconds
+    warm_local_models(settings)  # Whisper and Piper: seconds, so never inside a call
     proc.userdata["settings"] = settings
     proc.userdata["vad"] = inference.VAD()
 
@@ -46,6 +48,9 @@ def build_server(settings: AgentSettings) -> AgentServer:
         load_threshold=settings.load_threshold,
         shutdown_process_timeout=settings.job_shutdown_timeout_seconds,
         setup_fnc=prewarm,
+        # prewarm loads Whisper and Piper: about 3 s idle, over 10 s (the default limit)
+        # on a busy 2-core machine, where a killed process would only be started again
+        initialize_process_timeout=PROCESS_START_TIMEOUT_S,
     )
     # a non-empty agent name turns off automatic dispatch: the API dispatches explicitly
     server.rtc_session(entrypoint, agent_name=settings.agent_name)
