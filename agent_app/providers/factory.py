@@ -18,7 +18,6 @@ from typing import Any
 from livekit.agents import NOT_GIVEN, llm, stt, tts, vad
 
 from agent_app.providers.local_llm import OfflineLLM
-from agent_app.providers.local_stt import PocketSphinxSTT
 from agent_app.providers.local_tts import ESpeakTTS
 from agent_app.providers.piper_tts import PiperTTS, load_voice, piper_available
 from agent_app.providers.whisper_stt import WhisperOptions, WhisperSTT, load_model
@@ -87,7 +86,7 @@ def warm_local_models(settings: AgentSettings) -> list[str]:
     if "local" in settings.chain("tts") and local_voice(settings) == "piper":
         load_voice(settings.local_tts_threads)
         loaded.append("piper")
-    if "local" in settings.chain("stt") and not settings.local_stt_phrases:
+    if "local" in settings.chain("stt"):
         load_model(settings.local_stt_threads)
         loaded.append("whisper")
     return loaded
@@ -127,11 +126,6 @@ async def build_stt(
     tokens: TokenProvider | None = None,
 ) -> stt.STT[Any]:
     if name == "local":
-        if settings.local_stt_phrases:
-            # an exact grammar for scripted checks; open speech goes to Whisper
-            sphinx = PocketSphinxSTT(phrases=settings.local_stt_phrases)
-            asyncio.get_running_loop().run_in_executor(None, sphinx.warm)
-            return sphinx
         whisper = WhisperSTT(
             options=WhisperOptions(
                 cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
