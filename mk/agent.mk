@@ -35,3 +35,7 @@ agent-bench: deps ## agent benchmarks: orchestration overhead, memory, start-up 
 .PHONY: bench-e2e
 bench-e2e: deps ## end-to-end voice benchmark: v2v latency (offline providers), concurrent calls per worker
 	$(PY) -m bench.e2e $(BENCH_E2E_ARGS)
+
+.PHONY: bench-voice
+bench-voice: deps ## offline voice benchmark: word accuracy (clean, 12 dB SNR), STT and TTS latency, v2v
+	$(PY) -m bench.voice $(BENCH_VOICE_ARGS)
