@@ -98,9 +98,24 @@ class AgentSettings(BaseSettings):
     job_shutdown_timeout_seconds: float = Field(default=6.0, gt=0)
     termination_grace_seconds: int = Field(default=30, ge=5)
     health_port: int = 8081
-    # The worker stops taking jobs above this CPU load (0..1). A value above 1 never
-    # refuses: for a shared development machine or end-to-end tests, not production.
-    load_threshold: float = Field(default=0.7, gt=0)
+
+    # Capacity (agent_app/capacity.py). The worker's load is its active calls over the
+    # calls it carries: CALLS_PER_CORE (measured with `make bench-capacity`: the most
+    # calls one core holds with p95 voice-to-voice within 10 % of a single call) times
+    # its usable cores, or MAX_CALLS when set. At LOAD_THRESHOLD of that it reports
+    # itself full and LiveKit offers it no more jobs; a value above 1 never refuses
+    # (a shared development machine, end-to-end tests), not for production.
+    calls_per_core: float = Field(default=10.0, gt=0)
+    max_calls: int | None = Field(default=None, ge=1)
+    load_threshold: float = Field(default=1.0, gt=0)
+    # "thread" runs every call in the worker process (one interpreter, shared models:
+    # far less memory per call, but a crash in one call ends its neighbours too, and
+    # Redis-lease recovery re-dispatches them); "process" isolates each call in its own
+    # process at about 80 MB more per call.
+    job_executor: Literal["thread", "process"] = "thread"
+    # Jobs kept initialised ahead of calls (models loaded); None = livekit-agents'
+    # default (one per CPU in production).
+    num_idle_processes: int | None = Field(default=None, ge=0)
 
     # End of turn: after the user stops, wait at least the min delay; when the end-of-turn
     # model judges the sentence unfinished, wait up to the max delay for more.
@@ -111,6 +126,16 @@ class AgentSettings(BaseSettings):
     persona: str = "Parley"
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+
+    # Offline providers (the ``local`` links of the chains)
+    local_stt_threads: int = Field(default=2, ge=1, le=16)
+    """CPU threads of one Whisper inference; a process runs one inference at a time."""
+    local_stt_beam_size: int = Field(default=5, ge=1, le=10)
+    """Whisper's beam: 5 heard 98% of words over room noise where greedy (1) heard 93%."""
+    local_tts_voice: Literal["auto", "piper", "espeak"] = "auto"
+    """``auto``: Piper's natural voice when its optional runtime is installed, else eSpeak NG."""
+    local_tts_threads: int = Field(default=1, ge=1, le=16)
+    """CPU threads of one Piper synthesis (it runs faster than real time on one)."""
 
     # Local development only
     local_stt_phrases: Annotated[list[str], NoDecode] = Field(

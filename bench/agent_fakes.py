@@ -11,9 +11,7 @@ from livekit.agents import LanguageCode, llm, stt, tts, utils
 from livekit.agents.llm import ChatChunk, ChoiceDelta, Tool
 from livekit.agents.types import (
     DEFAULT_API_CONNECT_OPTIONS,
-    NOT_GIVEN,
     APIConnectOptions,
-    NotGivenOr,
 )
 from livekit.agents.utils import AudioBuffer
 
@@ -35,13 +33,7 @@ class FixedSTT(stt.STT[None]):
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         self._delay, self._text = delay, text
 
-    async def _recognize_impl(
-        self,
-        buffer: AudioBuffer,
-        *,
-        language: NotGivenOr[str] = NOT_GIVEN,
-        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
-    ) -> stt.SpeechEvent:
+    async def _recognize_impl(self, buffer: AudioBuffer, **_: Any) -> stt.SpeechEvent:
         await asyncio.sleep(self._delay)
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
@@ -60,9 +52,7 @@ class FixedLLM(llm.LLM[None]):
         chat_ctx: llm.ChatContext,
         tools: list[Tool] | None = None,
         conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
-        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
-        tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
-        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
+        **_: Any,  # tool choice and the like mean nothing to a fixed reply
     ) -> llm.LLMStream:
         return _FixedStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-import time
+import tempfile
 import urllib.request
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
+from harness.agent import health_url, launch_agent
 from harness.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,33 +31,17 @@ def _rss(p: psutil.Process) -> tuple[float, float]:
     return info.rss / MB, info.uss / MB
 
 
-def measure_idle_worker() -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}",
-        "HEALTH_PORT": str(port),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "agent_app", "start"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,  # the worker logs JSON lines to stdout
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+def measure_idle_worker(work: Path) -> None:
+    env = {"LIVEKIT_URL": f"ws://127.0.0.1:{free_port()}", "HEALTH_PORT": str(free_port())}
+    worker = launch_agent(work, env)
     try:
-        assert proc.stdout is not None
-        initialized = 0
-        deadline = time.monotonic() + 60
         # the worker logs one "process initialized" per pre-warmed job process
-        while initialized < psutil.cpu_count() and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if "process initialized" in line:
-                initialized += 1
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
-        main = psutil.Process(proc.pid)
+        warm = psutil.cpu_count()
+        worker.wait_ready(lambda: worker.log_text().count("process initialized") >= warm, 60)
+        initialized = worker.log_text().count("process initialized")
+        urllib.request.urlopen(health_url(worker), timeout=2).read()
+        assert worker.proc is not None
+        main = psutil.Process(worker.proc.pid)
         rss, uss = _rss(main)
         print(f"worker main process      rss {rss:6.0f} MB  uss {uss:6.0f} MB")
         total_uss = uss
@@ -70,11 +54,7 @@ def measure_idle_worker() -> None:
             f"worker idle, total uss   {total_uss:6.0f} MB ({initialized} pre-warmed job processes)"
         )
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        worker.stop(timeout=30)
 
 
 async def _job_turns() -> None:
@@ -135,7 +115,8 @@ if __name__ == "__main__":
     if "--job" in sys.argv:
         asyncio.run(_job_turns())
     else:
-        measure_idle_worker()
+        with tempfile.TemporaryDirectory(prefix="parley-bench-memory-") as tmp:
+            measure_idle_worker(Path(tmp))
         subprocess.run(
             [sys.executable, "-m", "bench.agent_memory", "--job"],
             cwd=ROOT,

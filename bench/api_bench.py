@@ -13,6 +13,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from livekit.protocol.webhook import WebhookEvent
@@ -59,12 +60,17 @@ async def run(
     )
 
 
+async def post(session: aiohttp.ClientSession, url: str, **kwargs: Any) -> int:
+    """POST, read the whole answer (as a client would), return its status."""
+    async with session.post(url, **kwargs) as r:
+        await r.read()
+        return r.status
+
+
 def token_request(base: str, key: str) -> Request:
     async def call(session: aiohttp.ClientSession, i: int) -> int:
         body = {"participantName": f"bench-{i}"}
-        async with session.post(f"{base}/api/token", json=body, headers={"x-api-key": key}) as r:
-            await r.read()
-            return r.status
+        return await post(session, f"{base}/api/token", json=body, headers={"x-api-key": key})
 
     return call
 
@@ -79,9 +85,7 @@ def webhook_request(base: str, lk_key: str, lk_secret: str) -> Request:
         event.participant.sid = f"PA_{i}"
         event.participant.identity = f"u{i}"
         body, headers = signed_webhook(event, lk_secret, lk_key)
-        async with session.post(f"{base}{WEBHOOK_PATH}", data=body, headers=headers) as r:
-            await r.read()
-            return r.status
+        return await post(session, f"{base}{WEBHOOK_PATH}", data=body, headers=headers)
 
     return call
 
@@ -99,13 +103,12 @@ def transcript_request(base: str, agent_key: str, batch: int) -> Request:
             }
             for j in range(batch)
         ]
-        async with session.post(
+        return await post(
+            session,
             f"{base}/api/sessions/{sid}/transcript",
             json={"segments": segments},
             headers={"x-api-key": agent_key},
-        ) as r:
-            await r.read()
-            return r.status
+        )
 
     return call
 

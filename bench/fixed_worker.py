@@ -26,7 +26,7 @@ from typing import Any
 from livekit.agents import AgentServer, JobContext, JobProcess, vad
 
 from agent_app import job, worker
-from agent_app.providers.factory import FailoverOptions, Providers, TokenProvider
+from agent_app.providers.factory import Providers
 from agent_app.settings import AgentSettings
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
 
@@ -39,14 +39,9 @@ _real_prewarm = worker.prewarm
 _real_entrypoint = job.entrypoint
 
 
-async def fixed_providers(
-    settings: AgentSettings,
-    vad_model: vad.VAD,
-    *,
-    failover: FailoverOptions | None = None,
-    tokens: TokenProvider | None = None,
-) -> Providers:
-    """Stands in for ``agent_app.providers.factory.build_providers``."""
+async def fixed_providers(settings: AgentSettings, vad_model: vad.VAD, **_: Any) -> Providers:
+    """Stands in for ``agent_app.providers.factory.build_providers`` (its keyword options,
+    failover and tokens, mean nothing to fixed providers)."""
     return Providers(
         stt=FixedSTT(LATENCIES.stt),
         llm=FixedLLM(LATENCIES.llm_ttft),
@@ -62,7 +57,7 @@ class UnloadedServer(AgentServer):
     """``agent_app.worker.build_server``'s server, reporting no load."""
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(load_fnc=no_load, **options)
+        super().__init__(**{**options, "load_fnc": no_load})
 
 
 def fixed_prewarm(proc: JobProcess) -> None:

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.agent import start_agent
 from harness.api import ApiProcess, api_environment
 from harness.emulators import Emulators, running_emulators
 from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET, LiveKitServer, start_livekit
 from harness.ports import free_port
+from harness.processes import ManagedProcess
 
 
 @dataclass
@@ -42,3 +44,30 @@ def full_stack(work: Path, emulators: Emulators | None = None) -> Iterator[Stack
         stack.callback(api.stop)
         api.start()
         yield Stack(api=api, livekit=livekit, emulators=emulators)
+
+
+@dataclass
+class BrowserStack:
+    """What a browser talks to: an API with loopback developer auth, and its agent."""
+
+    api: ApiProcess
+    agent: ManagedProcess
+
+
+@contextlib.contextmanager
+def browser_stack(stack: Stack, work: Path, agent_name: str) -> Iterator[BrowserStack]:
+    """A second API on ``stack``'s emulators, database and LiveKit server that hands tokens
+    to unauthenticated loopback callers (``LOOPBACK_DEV_AUTH``, as `make up` serves the web
+    client and the console), and an agent worker using it."""
+    api = ApiProcess(work, {**stack.api.env, "LOOPBACK_DEV_AUTH": "true"})
+    api.start()
+    try:
+        agent = start_agent(
+            work, stack.livekit.ws_url, api.base_url, api.agent_key, name=agent_name
+        )
+        try:
+            yield BrowserStack(api=api, agent=agent)
+        finally:
+            agent.stop(timeout=30)
+    finally:
+        api.stop()

@@ -11,6 +11,8 @@ turn to the next one.
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +22,11 @@ from livekit.agents import NOT_GIVEN, llm, stt, tts, vad
 from agent_app.providers.local_llm import OfflineLLM
 from agent_app.providers.local_stt import PocketSphinxSTT
 from agent_app.providers.local_tts import ESpeakTTS
+from agent_app.providers.piper_tts import PiperTTS, load_voice, piper_available
+from agent_app.providers.whisper_stt import WhisperOptions, WhisperSTT, load_model
 from agent_app.settings import AgentSettings
+
+logger = logging.getLogger("parley.agent.providers")
 
 COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default"
 
@@ -67,6 +73,41 @@ def import_plugins(settings: AgentSettings) -> list[str]:
     return modules
 
 
+def local_voice(settings: AgentSettings) -> str:
+    """The engine behind the ``local`` TTS: Piper when asked for or installed, else eSpeak."""
+    if settings.local_tts_voice == "auto":
+        return "piper" if piper_available() else "espeak"
+    return settings.local_tts_voice
+
+
+def warm_local_models(settings: AgentSettings) -> threading.Thread | None:
+    """Start loading the offline models the chains use, in the background (call in
+    prewarm, once per process); None when there is nothing to load.
+
+    Loading takes seconds on a busy machine; the process must not wait for it before it
+    can take a job (a replacement agent after a crash is timed by the caller). A provider
+    used before its model is ready waits for it, off the event loop: the voice first
+    (the greeting needs it), then Whisper (needed once the user has spoken)."""
+    loaders: list[Callable[[], object]] = []
+    if "local" in settings.chain("tts") and local_voice(settings) == "piper":
+        loaders.append(lambda: load_voice(settings.local_tts_threads))
+    if "local" in settings.chain("stt") and not settings.local_stt_phrases:
+        loaders.append(lambda: load_model(settings.local_stt_threads))
+    if not loaders:
+        return None
+
+    def load_all() -> None:
+        for load in loaders:
+            try:
+                load()
+            except Exception:  # the provider raises it again, clearly, when used
+                logger.exception("loading an offline model failed")
+
+    thread = threading.Thread(target=load_all, name="warm-local-models", daemon=True)
+    thread.start()
+    return thread
+
+
 def azure_token_provider(settings: AgentSettings) -> TokenProvider:
     """Managed-identity bearer tokens for Azure AI services (keyless access)."""
     from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
@@ -101,10 +142,19 @@ async def build_stt(
     tokens: TokenProvider | None = None,
 ) -> stt.STT[Any]:
     if name == "local":
-        local = PocketSphinxSTT(phrases=settings.local_stt_phrases)
-        # load the model off the event loop so the first turn does not wait for it
-        asyncio.get_running_loop().run_in_executor(None, local.warm)
-        return local
+        if settings.local_stt_phrases:
+            # an exact grammar for scripted checks; open speech goes to Whisper
+            sphinx = PocketSphinxSTT(phrases=settings.local_stt_phrases)
+            asyncio.get_running_loop().run_in_executor(None, sphinx.warm)
+            return sphinx
+        whisper = WhisperSTT(
+            options=WhisperOptions(
+                cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
+            )
+        )
+        # normally loading since prewarm; the first recognition waits for it off the loop
+        asyncio.get_running_loop().run_in_executor(None, whisper.warm)
+        return whisper
     if name == "openai":
         from livekit.plugins import openai as openai_plugin
 
@@ -176,6 +226,8 @@ async def build_tts(
     tokens: TokenProvider | None = None,
 ) -> tts.TTS[Any]:
     if name == "local":
+        if local_voice(settings) == "piper":
+            return PiperTTS(cpu_threads=settings.local_tts_threads)
         return ESpeakTTS()
     if name == "openai":
         from livekit.plugins import openai as openai_plugin

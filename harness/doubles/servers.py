@@ -6,7 +6,7 @@ import asyncio
 import json
 import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +15,10 @@ import numpy as np
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from harness.doubles.contract import api_contract
 from harness.ports import free_port
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @asynccontextmanager
@@ -30,6 +33,13 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+def application(*routes: web.RouteDef) -> web.Application:
+    """An aiohttp application serving ``routes``."""
+    app = web.Application()
+    app.add_routes(routes)
+    return app
 
 
 def tone_pcm(seconds: float, rate: int, freq: float = 440.0) -> bytes:
@@ -59,12 +69,13 @@ class OpenAIServer:
     _release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", self._chat)
-        app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._chat)
-        app.router.add_post("/v1/audio/transcriptions", self._transcribe)
-        app.router.add_post("/v1/audio/speech", self._speech)
-        return app
+        # Azure OpenAI serves the same chat completions under a deployment's path.
+        chats = ["/v1/chat/completions", "/openai/deployments/{deployment}/chat/completions"]
+        return application(
+            *(web.post(path, self._chat) for path in chats),
+            web.post("/v1/audio/transcriptions", self._transcribe),
+            web.post("/v1/audio/speech", self._speech),
+        )
 
     def release(self) -> None:
         """End any hanging request (so the server can shut down)."""
@@ -91,11 +102,14 @@ class OpenAIServer:
             }
         )
 
+    async def _intake(self, request: web.Request, body: Any) -> web.Response | None:
+        """Record the request; the failure to answer with when one is injected."""
+        self._record(request, body)
+        return await self._misbehave()
+
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        self._record(request, body)
-        failure = await self._misbehave()
-        if failure is not None:
+        if (failure := await self._intake(request, body)) is not None:
             return failure
         resp = web.StreamResponse(headers={"content-type": "text/event-stream"})
         await resp.prepare(request)
@@ -143,17 +157,14 @@ class OpenAIServer:
         form = await request.post()
         audio = form.get("file")
         size = len(audio.file.read()) if isinstance(audio, FileField) else 0
-        self._record(request, {"model": form.get("model"), "bytes": size})
-        failure = await self._misbehave()
+        failure = await self._intake(request, {"model": form.get("model"), "bytes": size})
         if failure is not None:
             return failure
         return web.json_response({"text": self.transcript})
 
     async def _speech(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self._record(request, body)
-        failure = await self._misbehave()
-        if failure is not None:
+        if (failure := await self._intake(request, body)) is not None:
             return failure
         # the plugin asks for raw 24 kHz PCM
         return web.Response(body=tone_pcm(0.3, 24_000), content_type="audio/pcm")
@@ -167,9 +178,7 @@ class AzureTTSServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/cognitiveservices/v1", self._synthesize)
-        return app
+        return application(web.post("/cognitiveservices/v1", self._synthesize))
 
     async def _synthesize(self, request: web.Request) -> web.Response:
         ssml = await request.text()
@@ -183,7 +192,9 @@ class AzureTTSServer:
 
 @dataclass
 class FakeParleyApi:
-    """The agent-facing API routes, in memory, with switchable outages."""
+    """The agent-facing API routes, in memory, with switchable outages. Every request is
+    checked against docs/openapi.json first: one the real API would refuse is answered 422
+    and kept in ``violations``."""
 
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -191,17 +202,35 @@ class FakeParleyApi:
     transcript_posts: list[int] = field(default_factory=list)
     status: int = 200
     reject_transcripts: bool = False
+    violations: list[str] = field(default_factory=list)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/api/sessions/{sid}/transcript", self._transcript)
-        app.router.add_post("/api/sessions/{sid}/events", self._events)
-        app.router.add_get("/api/sessions/{sid}/uploads", self._list_uploads)
-        app.router.add_get("/api/sessions/{sid}/uploads/{uid}", self._get_upload)
+        @web.middleware
+        async def check_contract(request: web.Request, handler: Handler) -> web.StreamResponse:
+            problems = api_contract().violations(
+                request.method, request.path, request.query, request.headers, await request.read()
+            )
+            if problems:
+                self.violations.extend(problems)
+                return web.json_response(
+                    {"error": "contract_violation", "message": "; ".join(problems)}, status=422
+                )
+            return await handler(request)
+
+        session = "/api/sessions/{sid}"
+        app = application(
+            web.post(f"{session}/transcript", self._transcript),
+            web.post(f"{session}/events", self._events),
+            web.get(f"{session}/uploads", self._list_uploads),
+            web.get(f"{session}/uploads/{{uid}}", self._get_upload),
+            web.get("/api/tenants/{tenant}/profile", self._profile),
+        )
+        app.middlewares.append(check_contract)
         return app
 
     def add_document(self, session_id: str, filename: str, text: str) -> str:
-        upload_id = uuid.uuid4().hex
+        upload_id = uuid.uuid4().hex[:24]  # the API issues 24 hex digits
         self.uploads[upload_id] = {
             "uploadId": upload_id,
             "sessionId": session_id,
@@ -245,6 +274,9 @@ class FakeParleyApi:
             return web.json_response({"error": "not_found"}, status=404)
         return web.json_response(upload)
 
+    async def _profile(self, request: web.Request) -> web.Response:
+        return web.json_response(self.profiles.get(request.match_info["tenant"], {}))
+
 
 def _usp(path: str, request_id: str, body: dict[str, Any]) -> str:
     """One text message of the Speech SDK's websocket protocol (USP)."""
@@ -272,9 +304,9 @@ class AzureSpeechSTTServer:
     audio_bytes: int = 0
 
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/speech/recognition/conversation/cognitiveservices/v1", self._ws)
-        return app
+        return application(
+            web.get("/speech/recognition/conversation/cognitiveservices/v1", self._ws)
+        )
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         self.connections.append({"query": dict(request.query), "headers": dict(request.headers)})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,17 @@ from harness.waiting import wait_for
 FAST = OutboxOptions(backoff_base=0.01, backoff_cap=0.05, max_attempts=3)
 
 
+@asynccontextmanager
+async def _client_of(fake: FakeParleyApi) -> AsyncIterator[ParleyApi]:
+    """The agent's API client for ``fake``, served on a free port; closed on exit."""
+    async with serve(fake.app()) as url:
+        api = ParleyApi(url, "agent-key")
+        try:
+            yield api
+        finally:
+            await api.aclose()
+
+
 def _segment(session_id: str, index: int) -> dict[str, Any]:
     role = "user" if index % 2 == 0 else "assistant"
     return {
@@ -29,23 +42,20 @@ def _segment(session_id: str, index: int) -> dict[str, Any]:
 
 async def test_batches_are_at_most_one_hundred() -> None:
     fake = FakeParleyApi()
-    async with serve(fake.app()) as url:
-        api = ParleyApi(url, "agent-key")
+    async with _client_of(fake) as api:
         outbox = Outbox(api, "RM_batch", FAST)
         for i in range(250):
             outbox.submit("transcript", _segment("RM_batch", i))
         outbox.start()
         assert await outbox.flush(10)
         await outbox.aclose(1)
-        await api.aclose()
     assert len(fake.segments) == 250
     assert max(fake.transcript_posts) == 100 and sum(fake.transcript_posts) == 250
 
 
 async def test_events_and_segments_go_to_their_own_routes() -> None:
     fake = FakeParleyApi()
-    async with serve(fake.app()) as url:
-        api = ParleyApi(url, "agent-key")
+    async with _client_of(fake) as api:
         outbox = Outbox(api, "RM_mix", FAST)
         outbox.start()
         outbox.submit("event", {"id": "e1", "type": "x", "at": "now", "data": {}})
@@ -53,14 +63,12 @@ async def test_events_and_segments_go_to_their_own_routes() -> None:
         outbox.submit("event", {"id": "e2", "type": "x", "at": "now", "data": {}})
         assert await outbox.flush(10)
         await outbox.aclose(1)
-        await api.aclose()
     assert set(fake.events) == {"e1", "e2"} and len(fake.segments) == 1
 
 
 async def test_outage_spools_and_resumes_without_loss() -> None:
     fake = FakeParleyApi()
-    async with serve(fake.app()) as url:
-        api = ParleyApi(url, "agent-key")
+    async with _client_of(fake) as api:
         outbox = Outbox(api, "RM_outage", FAST)
         outbox.start()
         outbox.submit("transcript", _segment("RM_outage", 0))
@@ -73,29 +81,25 @@ async def test_outage_spools_and_resumes_without_loss() -> None:
         fake.status = 200
         assert await outbox.flush(10)
         await outbox.aclose(1)
-        await api.aclose()
     assert sorted(s["turnIndex"] for s in fake.segments.values()) == list(range(6))
 
 
 async def test_invalid_batches_are_dropped_not_retried_forever() -> None:
     fake = FakeParleyApi(reject_transcripts=True)
-    async with serve(fake.app()) as url:
-        api = ParleyApi(url, "agent-key")
+    async with _client_of(fake) as api:
         outbox = Outbox(api, "RM_bad", FAST)
         outbox.start()
         outbox.submit("transcript", _segment("RM_bad", 0))
         outbox.submit("event", {"id": "e1", "type": "x", "at": "now", "data": {}})
         assert await outbox.flush(10)
         await outbox.aclose(1)
-        await api.aclose()
     assert outbox.dropped == 1 and set(fake.events) == {"e1"}
 
 
 async def test_undelivered_items_survive_in_the_disk_spool(tmp_path: Path) -> None:
     fake = FakeParleyApi(status=503)
     opts = OutboxOptions(backoff_base=0.01, backoff_cap=0.05, max_attempts=2, spool_dir=tmp_path)
-    async with serve(fake.app()) as url:
-        api = ParleyApi(url, "agent-key")
+    async with _client_of(fake) as api:
         first = Outbox(api, "RM_spool", opts)
         first.start()
         for i in range(3):
@@ -108,7 +112,6 @@ async def test_undelivered_items_survive_in_the_disk_spool(tmp_path: Path) -> No
         second.start()
         assert await second.flush(10)
         await second.aclose(1)
-        await api.aclose()
     assert len(fake.segments) == 3 and not list(tmp_path.iterdir())
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from livekit.agents import llm as lk_llm
 from livekit.agents import utils
 
 from agent_app.providers.factory import build_llm, build_stt, build_tts
+from agent_app.settings import AgentSettings
 from harness.agent_helpers import (
     collect_text,
     final_transcripts,
@@ -17,13 +20,21 @@ from harness.agent_helpers import (
 from harness.doubles.servers import AzureSpeechSTTServer, AzureTTSServer, OpenAIServer, serve
 
 
+async def _answer(cfg: AgentSettings, provider: str, prompt: str, **options: Any) -> str:
+    """The whole streamed reply of ``provider``'s LLM to ``prompt``."""
+    model = await build_llm(cfg, provider, **options)
+    try:
+        text, _ = await collect_text(model.chat(chat_ctx=user_says(prompt)))
+    finally:
+        await model.aclose()
+    return text
+
+
 async def test_openai_llm_streams_chat_completions() -> None:
     fake = OpenAIServer(reply="The sky is blue today.")
     async with serve(fake.app()) as url:
         cfg = settings(openai_base_url=f"{url}/v1", openai_api_key="sk-test", openai_llm_model="m1")
-        model = await build_llm(cfg, "openai")
-        text, _ = await collect_text(model.chat(chat_ctx=user_says("sky?")))
-        await model.aclose()
+        text = await _answer(cfg, "openai", "sky?")
     assert text == "The sky is blue today."
     request = fake.requests[0]
     assert request["path"] == "/v1/chat/completions"
@@ -57,9 +68,7 @@ async def test_azure_openai_uses_deployment_urls_and_api_key() -> None:
             azure_openai_api_version="2024-10-21",
             azure_openai_api_key="az-key",
         )
-        model = await build_llm(cfg, "azure-openai")
-        text, _ = await collect_text(model.chat(chat_ctx=user_says("hi")))
-        await model.aclose()
+        text = await _answer(cfg, "azure-openai", "hi")
     assert text == "From Azure."
     request = fake.requests[0]
     assert request["path"] == "/openai/deployments/chat-dep/chat/completions"
@@ -75,9 +84,7 @@ async def test_azure_openai_without_a_key_sends_managed_identity_tokens() -> Non
 
     async with serve(fake.app()) as url:
         cfg = settings(azure_openai_endpoint=url, azure_openai_deployment="dep")
-        model = await build_llm(cfg, "azure-openai", tokens=token)
-        text, _ = await collect_text(model.chat(chat_ctx=user_says("hi")))
-        await model.aclose()
+        text = await _answer(cfg, "azure-openai", "hi", tokens=token)
     assert text == "Keyless."
     assert fake.requests[0]["headers"]["Authorization"] == "Bearer entra-token"
     assert "api-key" not in fake.requests[0]["headers"]

@@ -9,32 +9,15 @@ from typing import Any
 import pytest
 from livekit import rtc
 
-from agent_app.api_client import ParleyApi
 from agent_app.documents import Document
 from agent_app.job import DispatchMetadata, ParleySession
-from agent_app.outbox import OutboxOptions
-from agent_app.providers.factory import Providers
-from agent_app.providers.local_llm import OfflineLLM
-from agent_app.providers.local_tts import ESpeakTTS
-from agent_app.recovery.state import MemoryStateStore
-from harness.agent_helpers import settings
+from harness.agent_helpers import converse, offline_session
 from harness.doubles.servers import FakeParleyApi, serve
 from harness.waiting import wait_for
 
 
 def _parley(url: str, sid: str) -> ParleySession:
-    cfg = settings()
-    return ParleySession(
-        settings=cfg,
-        session_id=sid,
-        room_name="room-s",
-        api=ParleyApi(url, "agent-key"),
-        store=MemoryStateStore(60),
-        providers=Providers(stt=None, llm=OfflineLLM(), tts=ESpeakTTS()),  # type: ignore[arg-type]
-        vad_model=None,
-        outbox_options=OutboxOptions(backoff_base=0.01, backoff_cap=0.05),
-        turn_options={},
-    )
+    return offline_session(url, sid, "room-s")
 
 
 async def test_each_turn_becomes_a_segment_with_a_deterministic_id(
@@ -44,10 +27,7 @@ async def test_each_turn_becomes_a_segment_with_a_deterministic_id(
     caplog.set_level(logging.INFO, logger="parley.agent.metrics")
     async with serve(fake.app()) as url:
         parley = _parley(url, "RM_turns")
-        await parley.session.start(await parley.prepare())
-        await parley.session.run(user_input="hello there")
-        await parley.session.run(user_input="what time is it")
-        await parley.close(5)
+        await converse(parley, "hello there", "what time is it")
     ids = sorted(fake.segments)
     assert ids == [
         "RM_turns-000000-user",

@@ -8,13 +8,8 @@ from typing import Any
 
 from livekit.agents import llm
 
-from agent_app.api_client import ParleyApi
 from agent_app.job import ParleySession
-from agent_app.outbox import OutboxOptions
-from agent_app.providers.factory import Providers, build_providers
-from agent_app.providers.local_llm import OfflineLLM
-from agent_app.providers.local_tts import ESpeakTTS
-from agent_app.recovery.state import MemoryStateStore
+from agent_app.providers.factory import build_providers
 from agent_app.telemetry import (
     EXPORTED_METRICS,
     TurnMetrics,
@@ -22,32 +17,19 @@ from agent_app.telemetry import (
     turn_metrics_event,
     watch_failovers,
 )
-from harness.agent_helpers import collect_text, settings, user_says
+from harness.agent_helpers import collect_text, converse, offline_session, settings, user_says
 from harness.doubles.servers import Behaviour, FakeParleyApi, OpenAIServer, serve
 
 
 def _parley(url: str, sid: str) -> ParleySession:
-    return ParleySession(
-        settings=settings(),
-        session_id=sid,
-        room_name="room-m",
-        api=ParleyApi(url, "agent-key"),
-        store=MemoryStateStore(60),
-        providers=Providers(stt=None, llm=OfflineLLM(), tts=ESpeakTTS()),  # type: ignore[arg-type]
-        vad_model=None,
-        outbox_options=OutboxOptions(backoff_base=0.01, backoff_cap=0.05),
-        turn_options={},
-    )
+    return offline_session(url, sid, "room-m")
 
 
 async def test_each_assistant_turn_ships_its_metrics_as_a_session_event() -> None:
     fake = FakeParleyApi()
     async with serve(fake.app()) as url:
         parley = _parley(url, "RM_metrics")
-        await parley.session.start(await parley.prepare())
-        await parley.session.run(user_input="hello there")
-        await parley.session.run(user_input="what time is it")
-        await parley.close(5)
+        await converse(parley, "hello there", "what time is it")
     turns = sorted(
         (e for e in fake.events.values() if e["type"] == "turn_metrics"),
         key=lambda e: e["data"]["turnIndex"],

@@ -28,6 +28,12 @@ def make_settings(emulators: Emulators, **overrides: Any) -> ApiSettings:
 
 
 @pytest.fixture
+def api_settings(emulators: Emulators) -> Callable[..., ApiSettings]:
+    """Factory: the test app's settings with the given overrides."""
+    return lambda **overrides: make_settings(emulators, **overrides)
+
+
+@pytest.fixture
 async def make_client(
     emulators: Emulators,
 ) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:

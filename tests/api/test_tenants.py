@@ -20,10 +20,8 @@ from functions.services import build_services
 from functions.settings import ApiSettings, TenantKey, tenant_key
 from functions.tokens.room_claims import RoomClaims
 from harness.api import AGENT_KEY
-from harness.emulators import Emulators
 from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
 from harness.webhooks import room_event, sign_webhook, webhook_body
-from tests.api.conftest import make_settings
 
 ACME = {"x-api-key": "acme-key-0123456789"}
 GLOBEX = {"x-api-key": "globex-key-0123456789"}
@@ -300,9 +298,9 @@ async def test_each_tenant_sets_its_own_profile_and_the_agent_reads_it(
 
 
 async def test_a_lapsed_claim_passes_only_once_livekit_has_no_such_room(
-    emulators: Emulators, database_name: str
+    api_settings: Callable[..., ApiSettings], database_name: str
 ) -> None:
-    svc = await build_services(make_settings(emulators, cosmos_database=database_name))
+    svc = await build_services(api_settings(cosmos_database=database_name))
     now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
     live_rooms: set[str] = set()
     livekit_up = True

@@ -74,6 +74,8 @@ async def test_malformed_turn_metrics_are_refused_and_nothing_is_written(
     sid = new_sid()
     url = f"/api/sessions/{sid}/events"
     good = turn_event(sid, 1, e2eLatency=0.8)
+    assert (await client.post(url, json={"events": [good]}, headers=AGENT)).status_code == 200
+    later = turn_event(sid, 3, e2eLatency=0.7)
     for bad in (
         turn_event(sid, 2, e2eLatency=-0.1),  # a negative latency
         turn_event(sid, 2, e2eLatency="fast"),  # not a number
@@ -81,12 +83,12 @@ async def test_malformed_turn_metrics_are_refused_and_nothing_is_written(
         {**turn_event(sid, 2), "data": {"e2eLatency": 0.5}},  # no turn index
         turn_event(sid, 2, e2eLatency=600.0),  # beyond any real turn
     ):
-        resp = await client.post(url, json={"events": [good, bad]}, headers=AGENT)
+        resp = await client.post(url, json={"events": [later, bad]}, headers=AGENT)
         assert resp.status_code == 422, bad
         assert resp.json()["error"]
-    assert (await client.get(f"/api/sessions/{sid}/metrics", headers=INTEGRATOR)).json() == {
-        "items": []
-    }
+    # the good event of each refused batch was not written either
+    stored = (await client.get(f"/api/sessions/{sid}/metrics", headers=INTEGRATOR)).json()
+    assert [i["turnIndex"] for i in stored["items"]] == [1]
 
 
 async def test_metrics_need_an_integrator_key(client: httpx.AsyncClient) -> None:
@@ -130,12 +132,24 @@ async def test_the_local_developer_reads_sessions_on_loopback_only(
     )
     values: dict[str, Any] = {k.lower(): v for k, v in env.items()}
     app = create_app(ApiSettings(**values))
-    url = f"/api/sessions/{new_sid()}/metrics"
+    sid = new_sid()
+    url = f"/api/sessions/{sid}/metrics"
     try:
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as agent:
+            written = await agent.post(
+                f"/api/sessions/{sid}/events",
+                json={"events": [turn_event(sid, 1, e2eLatency=0.5)]},
+                headers=AGENT,
+            )
+            assert written.status_code == 200
         for host, expected in (("127.0.0.1", 200), ("203.0.113.7", 401)):
             transport = httpx.ASGITransport(app=app, client=(host, 5000))
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as local:
-                assert (await local.get(url)).status_code == expected, host
+                resp = await local.get(url)
+                assert resp.status_code == expected, host
+                if expected == 200:
+                    assert [i["turnIndex"] for i in resp.json()["items"]] == [1]
                 assert (await local.get("/api/sessions")).status_code == expected, host
                 forwarded = await local.get(url, headers={"x-forwarded-for": "198.51.100.1"})
                 assert forwarded.status_code == 401  # a proxied request is never "local"

@@ -8,7 +8,7 @@
 // Prints one JSON object on stdout: {ok, step, error, observed, transcript, files, state,
 // console, timeline}. test_browser_call.py makes the assertions; this script only waits for the
 // page to reach each step (conditions with timeouts, never fixed sleeps) and reports what it saw.
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../harness/chromium.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 if (!config.url || !config.wav || !config.file) {
@@ -56,23 +56,11 @@ function readFiles() {
   }));
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    // `%noloop`: play the file once, then silence (by default Chromium loops it).
-    `--use-file-for-fake-audio-capture=${config.wav}%noloop`,
-  ],
-});
+const browser = await launchChromium([
+  '--autoplay-policy=no-user-gesture-required',
+  // `%noloop`: play the file once, then silence (by default Chromium loops it).
+  `--use-file-for-fake-audio-capture=${config.wav}%noloop`,
+]);
 
 let page = null;
 try {

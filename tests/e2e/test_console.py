@@ -9,21 +9,19 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from harness.agent import start_agent
 from harness.api import ApiProcess
 from harness.caller import DEFAULT_SENTENCES, call
-from harness.processes import ROOT, ManagedProcess
-from harness.stack import Stack
+from harness.node import run_driver
+from harness.processes import ROOT
+from harness.stack import BrowserStack, Stack, browser_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -32,29 +30,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 STEP_TIMEOUT_MS = 30_000
 
 
-@dataclass
-class ConsoleStack:
-    api: ApiProcess
-    agent: ManagedProcess
-
-
 @pytest.fixture(scope="module")
-def console_stack(stack: Stack, work_dir: Path) -> Iterator[ConsoleStack]:
+def console_stack(stack: Stack, work_dir: Path) -> Iterator[BrowserStack]:
     """An API serving web/dist with loopback developer auth, and an agent using it."""
     assert CHROMIUM.exists(), "Debian chromium is missing: run `make system-deps`"
     assert (ROOT / "web" / "dist" / "console" / "console.js").is_file(), "run `make web`"
-    api = ApiProcess(work_dir, {**stack.api.env, "LOOPBACK_DEV_AUTH": "true"})
-    api.start()
-    try:
-        agent = start_agent(
-            work_dir, stack.livekit.ws_url, api.base_url, api.agent_key, name="console-agent"
-        )
-        try:
-            yield ConsoleStack(api=api, agent=agent)
-        finally:
-            agent.stop(timeout=30)
-    finally:
-        api.stop()
+    with browser_stack(stack, work_dir, "console-agent") as running:
+        yield running
 
 
 async def wait_for_turn_metrics(api: ApiProcess, session_id: str, turns: int) -> list[Any]:
@@ -80,20 +62,12 @@ def open_console(url: str, session_id: str, screenshots: Path) -> dict[str, Any]
         "timeoutMs": STEP_TIMEOUT_MS,
         "screenshotDir": str(screenshots),
     }
-    done = subprocess.run(
-        ["node", str(HERE / "console_check.mjs"), json.dumps(config)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT_MS / 1000 * 6,
-    )
-    assert done.returncode == 0, f"console driver failed:\n{done.stdout}\n{done.stderr}"
-    report: dict[str, Any] = json.loads(done.stdout)
-    return report
+    timeout = STEP_TIMEOUT_MS / 1000 * 6
+    return run_driver(HERE / "console_check.mjs", config, timeout, "console driver")
 
 
 async def test_a_call_shows_up_in_the_console_with_its_latency_chart(
-    console_stack: ConsoleStack, tmp_path: Path
+    console_stack: BrowserStack, tmp_path: Path
 ) -> None:
     api = console_stack.api
     result = await call(api.base_url, api.api_key, DEFAULT_SENTENCES, reply_timeout=20)

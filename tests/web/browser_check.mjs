@@ -1,6 +1,6 @@
 // Drives the built web client in headless Chromium and prints what it observed as one JSON
 // object; test_web_client.py makes the assertions. Usage: node browser_check.mjs URL OUT_DIR
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../harness/chromium.mjs';
 import path from 'node:path';
 
 const [url, outDir] = process.argv.slice(2);
@@ -91,21 +91,7 @@ async function run(browser, spec) {
   return report;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-  ],
-});
+const browser = await launchChromium(['--disable-quic']);
 try {
   const reports = [];
   for (const spec of VIEWPORTS) reports.push(await run(browser, spec));

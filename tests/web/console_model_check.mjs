@@ -2,29 +2,11 @@
 // stages for the chart, and what the sessions list derives from a session's events.
 // esbuild bundles each module in memory; exit code 0 means all passed.
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { checkList, loadTs } from '../../harness/model_checks.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function load(entry) {
-  const result = await build({
-    entryPoints: [path.join(root, entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
-}
-
-const { splitTurn } = await load('web/console/src/chart.ts');
-const { summarize, humans } = await load('web/console/src/summary.ts');
-const checks = [];
-const check = (name, fn) => checks.push([name, fn]);
+const { splitTurn } = await loadTs('web/console/src/chart.ts');
+const { summarize, humans } = await loadTs('web/console/src/summary.ts');
+const { check, run } = checkList('console model checks');
 const near = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
 
 check('a spoken turn splits into consecutive stages that add up to voice-to-voice', () => {
@@ -69,15 +51,4 @@ check('a second agent in the room is a recovery; agents are not counted as parti
   assert.equal(humans(s), 1);
 });
 
-let failed = 0;
-for (const [name, fn] of checks) {
-  try {
-    fn();
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL ${name}\n${error.stack}`);
-  }
-}
-console.log(`${checks.length - failed}/${checks.length} console model checks passed`);
-process.exit(failed === 0 ? 0 : 1);
+run();

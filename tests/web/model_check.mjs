@@ -1,29 +1,16 @@
 // Checks the web client's transcript and upload models (plain TypeScript, no DOM) in Node:
 // esbuild bundles them in memory, node:assert checks the behaviour. Exit code 0 means all passed.
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { checkList, loadTs } from '../../harness/model_checks.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function load(entry) {
-  const result = await build({
-    entryPoints: [path.join(root, entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
-}
-
-const { Transcript, isFinal } = await load('web/src/transcript.ts');
-const { Uploads, parseUploadNotice } = await load('web/src/uploads.ts');
-const checks = [];
-const check = (name, fn) => checks.push([name, fn]);
+const { Transcript, isFinal } = await loadTs('web/src/transcript.ts');
+const { Uploads, parseUploadNotice } = await loadTs('web/src/uploads.ts');
+const { check, run } = checkList('model checks');
+// A text stream opened on a segment with one chunk of words, as the agent sends them.
+const streamWords = (t, stream, segment, role, final, words) => {
+  t.openStream(stream, segment, role, final);
+  t.appendChunk(stream, segment, words);
+};
 
 check('agent delta stream appends chunks and turns final on the trailer', () => {
   const t = new Transcript();
@@ -40,13 +27,10 @@ check('agent delta stream appends chunks and turns final on the trailer', () => 
 
 check('user updates replace the segment text in place, keeping its position', () => {
   const t = new Transcript();
-  t.openStream('u1', 'SG_u', 'user', false);
-  t.appendChunk('u1', 'SG_u', 'what is');
+  streamWords(t, 'u1', 'SG_u', 'user', false, 'what is');
   t.closeStream('u1', 'SG_u', false);
-  t.openStream('a1', 'SG_a', 'agent', false);
-  t.appendChunk('a1', 'SG_a', 'Let me');
-  t.openStream('u2', 'SG_u', 'user', true);
-  t.appendChunk('u2', 'SG_u', 'what is the time');
+  streamWords(t, 'a1', 'SG_a', 'agent', false, 'Let me');
+  streamWords(t, 'u2', 'SG_u', 'user', true, 'what is the time');
   t.closeStream('u2', 'SG_u', true);
   assert.deepEqual(
     t.list().map((e) => [e.id, e.text, e.final]),
@@ -59,11 +43,9 @@ check('user updates replace the segment text in place, keeping its position', ()
 
 check('a stale interim after the final does not undo it', () => {
   const t = new Transcript();
-  t.openStream('u2', 'SG_u', 'user', true);
-  t.appendChunk('u2', 'SG_u', 'final words');
+  streamWords(t, 'u2', 'SG_u', 'user', true, 'final words');
   t.closeStream('u2', 'SG_u', true);
-  t.openStream('u1', 'SG_u', 'user', false);
-  t.appendChunk('u1', 'SG_u', 'old');
+  streamWords(t, 'u1', 'SG_u', 'user', false, 'old');
   assert.equal(t.get('SG_u').text, 'final words');
   assert.equal(t.get('SG_u').final, true);
 });
@@ -128,15 +110,4 @@ check('uploads: progress, notices by name, no going backwards, unknown files add
   ]);
 });
 
-let failed = 0;
-for (const [name, fn] of checks) {
-  try {
-    fn();
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL ${name}\n${error.stack}`);
-  }
-}
-console.log(`${checks.length - failed}/${checks.length} model checks passed`);
-process.exit(failed === 0 ? 0 : 1);
+run();

@@ -35,6 +35,13 @@ export const ui = {
   audio: byId('agent-audio', HTMLAudioElement),
 };
 
+/** A new element, with a class when given (the stylesheet's hook). */
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className = ''): HTMLElementTagNameMap[K] {
+  const made = document.createElement(tag);
+  if (className) made.className = className;
+  return made;
+}
+
 // The list items already drawn, by transcript entry id and by upload id.
 const entryItems = new Map<string, HTMLLIElement>();
 const uploadItems = new Map<string, HTMLLIElement>();
@@ -79,12 +86,11 @@ export function renderProblem(problem: Problem | null): void {
     return;
   }
   ui.error.dataset['code'] = problem.code;
-  const message = document.createElement('p');
+  const message = element('p');
   message.textContent = problem.message;
   ui.error.append(message);
   if (problem.detail) {
-    const detail = document.createElement('p');
-    detail.className = 'detail';
+    const detail = element('p', 'detail');
     detail.textContent = `Details: ${problem.detail}`;
     ui.error.append(detail);
   }
@@ -133,14 +139,11 @@ export function renderEntry(entry: TranscriptEntry): void {
   const pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 48;
   let item = entryItems.get(entry.id);
   if (!item) {
-    item = document.createElement('li');
+    item = element('li');
     item.dataset['testid'] = 'transcript-item';
-    const who = document.createElement('span');
-    who.className = 'who';
+    const who = element('span', 'who');
     who.textContent = entry.role === 'user' ? 'You' : 'Assistant';
-    const body = document.createElement('p');
-    body.className = 'text';
-    item.append(who, body);
+    item.append(who, element('p', 'text'));
     entryItems.set(entry.id, item);
     ui.transcript.append(item);
   }
@@ -187,18 +190,12 @@ function uploadWords(entry: UploadEntry): string {
 export function renderUpload(entry: UploadEntry): void {
   let item = uploadItems.get(entry.id);
   if (!item) {
-    item = document.createElement('li');
+    item = element('li');
     item.dataset['testid'] = 'file-status';
-    const name = document.createElement('span');
-    name.className = 'name';
-    const size = document.createElement('span');
-    size.className = 'size';
-    const bar = document.createElement('progress');
+    const bar = element('progress');
     bar.max = 100;
     bar.setAttribute('aria-label', `Sending ${entry.filename}`);
-    const words = document.createElement('span');
-    words.className = 'state';
-    item.append(name, size, bar, words);
+    item.append(element('span', 'name'), element('span', 'size'), bar, element('span', 'state'));
     uploadItems.set(entry.id, item);
     ui.files.append(item);
   }
