@@ -127,20 +127,20 @@ class AgentSettings(BaseSettings):
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
 
-    # Offline providers (the ``local`` links of the chains)
-    local_stt_threads: int = Field(default=2, ge=1, le=16)
+    # Offline providers (the ``local`` links of the chains). Local-only for the deployment:
+    # in Azure `local` is at most the last link of a chain, and these defaults fit it.
+    local_stt_threads: int = Field(default=2, ge=1, le=16, json_schema_extra=LOCAL_ONLY)
     """CPU threads of one Whisper inference; a process runs one inference at a time."""
-    local_stt_beam_size: int = Field(default=5, ge=1, le=10)
-    """Whisper's beam: 5 heard 98% of words over room noise where greedy (1) heard 93%."""
-    local_tts_voice: Literal["auto", "piper", "espeak"] = "auto"
+    local_stt_beam_size: int = Field(default=5, ge=1, le=10, json_schema_extra=LOCAL_ONLY)
+    """Whisper's beam (5, faster-whisper's default); 1 is greedy: faster, less sure in noise."""
+    local_tts_voice: Literal["auto", "piper", "espeak"] = Field(
+        default="auto", json_schema_extra=LOCAL_ONLY
+    )
     """``auto``: Piper's natural voice when its optional runtime is installed, else eSpeak NG."""
-    local_tts_threads: int = Field(default=1, ge=1, le=16)
+    local_tts_threads: int = Field(default=1, ge=1, le=16, json_schema_extra=LOCAL_ONLY)
     """CPU threads of one Piper synthesis (it runs faster than real time on one)."""
 
     # Local development only
-    local_stt_phrases: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, json_schema_extra=LOCAL_ONLY
-    )
     transcript_spool_dir: str | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
 
     @field_validator("stt_providers", "llm_providers", "tts_providers", mode="before")
@@ -149,13 +149,6 @@ class AgentSettings(BaseSettings):
         if isinstance(value, str):
             names = [part.strip().lower() for part in value.split(",") if part.strip()]
             return names or None
-        return value
-
-    @field_validator("local_stt_phrases", mode="before")
-    @classmethod
-    def _split_phrases(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip().lower() for part in value.split("|") if part.strip()]
         return value
 
     @model_validator(mode="after")

@@ -20,6 +20,8 @@ from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
 
+PROCESS_START_TIMEOUT_S = 60.0
+
 
 _setup_lock = threading.Lock()
 _done: set[str] = set()
@@ -48,7 +50,7 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
 
             init_vad()
             init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
-            warm_local_models(settings)  # Whisper and Piper load in the background: seconds
+            warm_local_models(settings)  # Whisper and Piper: seconds, so never inside a call
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -80,6 +82,9 @@ def build_server(settings: AgentSettings) -> AgentServer:
         num_idle_processes=AgentServer._default_num_idle_processes if idle is None else idle,
         shutdown_process_timeout=settings.job_shutdown_timeout_seconds,
         setup_fnc=prewarm,
+        # prewarm loads Whisper and Piper: about 3 s idle, over 10 s (the default limit)
+        # on a busy 2-core machine, where a killed process would only be started again
+        initialize_process_timeout=PROCESS_START_TIMEOUT_S,
     )
     logger.info(
         "worker capacity",

@@ -21,9 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from livekit import rtc
@@ -123,6 +126,29 @@ async def tts_part(threads: int, runs: int = 7) -> None:
     print(load())
 
 
+async def v2v_part(turns: int) -> None:
+    """``bench.e2e``'s offline part: a real LiveKit server, API and emulators, the agent's
+    worker with its local providers, one caller at a time."""
+    from bench.e2e.offline import OFFLINE_SENTENCES, offline_part
+    from bench.e2e.records import Timing
+    from bench.e2e.worker import stop_leftover_children
+    from harness.caller import synthesize
+    from harness.stack import full_stack
+
+    print(f"\n== 4. voice-to-voice over WebRTC, {turns} turns ==")
+    print(load())
+    for sentence in OFFLINE_SENTENCES:
+        synthesize(sentence)  # cached: no speech synthesis while measuring
+    work = Path(tempfile.mkdtemp(prefix="parley-bench-voice-"))
+    try:
+        with full_stack(work) as svc:
+            await offline_part(work, svc, turns, Timing.of_agent())
+    finally:
+        stop_leftover_children()
+        shutil.rmtree(work, ignore_errors=True)
+    print(load())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stt-threads", type=int, default=2)
@@ -132,6 +158,8 @@ def main() -> int:
     args = parser.parse_args()
     stt_part(args.stt_threads)
     asyncio.run(tts_part(args.tts_threads))
+    if not args.skip_v2v:
+        asyncio.run(v2v_part(args.turns))
     return 0
 
 

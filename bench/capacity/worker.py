@@ -77,12 +77,18 @@ def legacy_room_options() -> room_io.RoomOptions:
     return room_io.RoomOptions()
 
 
+def no_local_models(settings: AgentSettings) -> None:
+    """The fakes need no offline models: loading Whisper or Piper would only add memory."""
+    return None
+
+
 def install() -> None:
     """Route provider construction to the fakes, and the worker to the wrappers above."""
     if os.environ.get("BENCH_MEDIA") == "legacy":
         room_audio.room_options = legacy_room_options
     # names the modules import rather than define, hence not "exported" to mypy
     job.build_providers = fixed_providers  # type: ignore[attr-defined]
+    worker.warm_local_models = no_local_models  # type: ignore[attr-defined]
     worker.prewarm = bench_prewarm
     worker.entrypoint = bench_entrypoint  # type: ignore[attr-defined]
 
