@@ -43,7 +43,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -51,7 +50,8 @@ import httpx
 from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
-from bench.running import SamplingThread, run_in_work_dir, tree
+from bench.capacity.levels import HEADER, Level, Sampler, Window, pct, row
+from bench.running import run_in_work_dir, tree
 from harness.agent import start_agent
 from harness.api import ApiProcess
 from harness.processes import ManagedProcess
@@ -66,11 +66,6 @@ MAX_OFFSET_S = 1.5
 """Once all calls are up, each starts speaking after a random offset up to this."""
 MIN_TURNS = 3
 ENDPOINTING_S = 0.3
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 # ------------------------------------------------------------------------------ stack
@@ -119,103 +114,6 @@ def active_jobs(worker: ManagedProcess) -> int:
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-@dataclass
-class Window:
-    """CPU and memory of the worker, and each core's use, over one measured interval."""
-
-    worker_pid: int
-    started: float = field(default_factory=time.monotonic)
-    cpu_start: dict[tuple[int, float], float] = field(default_factory=dict)
-    cpu_end: dict[tuple[int, float], float] = field(default_factory=dict)
-    cores_start: dict[int, pinning.CoreTimes] = field(default_factory=dict)
-    cores_end: dict[int, pinning.CoreTimes] = field(default_factory=dict)
-    ended: float = 0.0
-    peak_pss: float = 0.0
-    peak_procs: int = 0
-    threads_start: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)
-    threads_end: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)
-    load_start: float = field(default_factory=lambda: os.getloadavg()[0])
-
-    def begin(self) -> Window:
-        self.started = time.monotonic()
-        self.cpu_start = pinning.tree_cpu_seconds(self.worker_pid)
-        self.cpu_end = dict(self.cpu_start)
-        self.cores_start = pinning.core_times()
-        self.threads_start = pinning.thread_cpu_seconds(self.worker_pid)
-        self.threads_end = dict(self.threads_start)
-        return self
-
-    def sample(self) -> None:
-        self.cpu_end.update(pinning.tree_cpu_seconds(self.worker_pid))
-        self.threads_end.update(pinning.thread_cpu_seconds(self.worker_pid))
-        pss, _, procs = pinning.tree_memory(self.worker_pid)
-        self.peak_pss = max(self.peak_pss, pss)
-        self.peak_procs = max(self.peak_procs, procs)
-
-    def end(self) -> Window:
-        self.sample()
-        self.cores_end = pinning.core_times()
-        self.ended = time.monotonic()
-        return self
-
-    @property
-    def worker_cores(self) -> float:
-        used = sum(v - self.cpu_start.get(k, 0.0) for k, v in self.cpu_end.items())
-        return used / max(1e-6, self.ended - self.started)
-
-    def cores_by_thread(self) -> dict[str, float]:
-        """Worker cores used per kind of thread: "python" for interpreter threads, else
-        the native thread's name (numbered pools folded together)."""
-        out: dict[str, float] = {}
-        span = max(1e-6, self.ended - self.started)
-        for key, (name, cpu) in self.threads_end.items():
-            start = self.threads_start.get(key, (name, 0.0))[1]
-            kind = "python" if name.startswith("python") else name.rstrip("0123456789-_ ")
-            out[kind] = out.get(kind, 0.0) + (cpu - start) / span
-        return out
-
-    def core_use(self) -> dict[int, float]:
-        return pinning.utilisation(self.cores_start, self.cores_end)
-
-
-class Sampler(SamplingThread):
-    """Samples the open window once a second in a thread (process exits lose little)."""
-
-    def __init__(self) -> None:
-        super().__init__("capacity-sampler")
-        self.window: Window | None = None
-
-    def sample(self) -> None:
-        window = self.window
-        if window is not None:
-            window.sample()
-
-
-@dataclass
-class Level:
-    calls: int
-    outcomes: list[CallOutcome]
-    planned: int
-    window: Window
-    idle_pss: float
-    worker_cores: set[int]
-
-    @property
-    def v2v(self) -> list[float]:
-        return [t.v2v_ms for o in self.outcomes for t in o.turns if t.ok and t.v2v_ms is not None]
-
-    @property
-    def failures(self) -> int:
-        return self.planned - len(self.v2v)
-
-    @property
-    def pss_per_call(self) -> float:
-        return (self.window.peak_pss - self.idle_pss) / self.calls
-
-
-# ------------------------------------------------------------------------------ levels
 
 
 class StartLine:
@@ -309,28 +207,6 @@ async def run_level(
     for error in sorted({o.error for o in outcomes if o.error}):
         print(f"    call failed ({sum(o.error == error for o in outcomes)}x): {error}")
     return Level(n, list(outcomes), n * turns, window, idle_pss, pinning.tree_cores(pid))
-
-
-HEADER = (
-    " calls turns fail |  v2v p50   p95 | worker CPU  /call | PSS MB  +/call | "
-    "stack core | load | valid"
-)
-
-
-def row(level: Level, idle_cpu: float, worker_core: int, stack_core: int, limit: float) -> str:
-    w, n = level.window, level.calls
-    v2v = level.v2v
-    p50 = pct(v2v, 0.5) if v2v else math.nan
-    p95 = pct(v2v, 0.95) if v2v else math.nan
-    use = w.core_use()
-    valid = "yes" if use.get(stack_core, 0.0) <= limit else "NO: stack core saturated"
-    return (
-        f" {n:5d} {level.planned:5d} {level.failures:4d} | {p50:8.0f} {p95:5.0f} |"
-        f" {w.worker_cores:10.2f} {(w.worker_cores - idle_cpu) / n:5.3f} |"
-        f" {w.peak_pss:6.0f} {level.pss_per_call:7.1f} |"
-        f" {use.get(stack_core, 0.0) * 100:9.0f}% | {w.load_start:4.1f} | {valid}"
-        + ("" if level.worker_cores <= {worker_core} else "  (worker not pinned!)")
-    )
 
 
 async def measure(args: argparse.Namespace, work: Path) -> int:
