@@ -24,7 +24,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt agent_app/requirements.txt | $(PY)
+$(VENV)/.installed: requirements.txt requirements-dev.txt agent_app/requirements.txt agent_app/requirements-voice.txt | $(PY)
 	@echo "==> installing Python packages into $(VENV)"
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@

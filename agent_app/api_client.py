@@ -6,6 +6,8 @@ The agent shares no code with the API: this follows the documented contract
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -42,6 +44,13 @@ class UploadTicket:
     """Headers the PUT must carry (e.g. ``x-ms-blob-type``)."""
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process: building one parses the CA bundle (tens of ms of CPU),
+    which each call's clients would otherwise repeat while the call starts."""
+    return httpx.create_ssl_context()
+
+
 class ParleyApi:
     """Async client for the routes the agent uses; one per job."""
 
@@ -56,9 +65,12 @@ class ParleyApi:
             base_url=base_url.rstrip("/"),
             headers=headers,
             timeout=httpx.Timeout(timeout),
+            verify=tls_context(),
         )
         # the blob PUT goes to storage, never with the API key
-        self._blob = httpx.AsyncClient(timeout=httpx.Timeout(max(timeout, 30.0)))
+        self._blob = httpx.AsyncClient(
+            timeout=httpx.Timeout(max(timeout, 30.0)), verify=tls_context()
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -19,7 +19,7 @@ from livekit.agents import (
     vad,
 )
 
-from agent_app import redaction, telemetry
+from agent_app import redaction, room_audio, telemetry
 from agent_app.api_client import ParleyApi
 from agent_app.assistant import ParleyAssistant
 from agent_app.conversation import ConversationRecorder, document_message, restore_chat
@@ -278,7 +278,7 @@ async def entrypoint(ctx: JobContext) -> None:
         await parley.close(max(1.0, settings.job_shutdown_timeout_seconds - 1.0))
 
     ctx.add_shutdown_callback(on_shutdown)
-    await parley.session.start(agent=agent, room=ctx.room)
+    await parley.session.start(agent=agent, room=ctx.room, room_options=room_audio.room_options())
     parley.greet(profile.greeting)
 
 

@@ -98,9 +98,24 @@ class AgentSettings(BaseSettings):
     job_shutdown_timeout_seconds: float = Field(default=6.0, gt=0)
     termination_grace_seconds: int = Field(default=30, ge=5)
     health_port: int = 8081
-    # The worker stops taking jobs above this CPU load (0..1). A value above 1 never
-    # refuses: for a shared development machine or end-to-end tests, not production.
-    load_threshold: float = Field(default=0.7, gt=0)
+
+    # Capacity (agent_app/capacity.py). The worker's load is its active calls over the
+    # calls it carries: CALLS_PER_CORE (measured with `make bench-capacity`: the most
+    # calls one core holds with p95 voice-to-voice within 10 % of a single call) times
+    # its usable cores, or MAX_CALLS when set. At LOAD_THRESHOLD of that it reports
+    # itself full and LiveKit offers it no more jobs; a value above 1 never refuses
+    # (a shared development machine, end-to-end tests), not for production.
+    calls_per_core: float = Field(default=10.0, gt=0)
+    max_calls: int | None = Field(default=None, ge=1)
+    load_threshold: float = Field(default=1.0, gt=0)
+    # "thread" runs every call in the worker process (one interpreter, shared models:
+    # far less memory per call, but a crash in one call ends its neighbours too, and
+    # Redis-lease recovery re-dispatches them); "process" isolates each call in its own
+    # process at about 80 MB more per call.
+    job_executor: Literal["thread", "process"] = "thread"
+    # Jobs kept initialised ahead of calls (models loaded); None = livekit-agents'
+    # default (one per CPU in production).
+    num_idle_processes: int | None = Field(default=None, ge=0)
 
     # End of turn: after the user stops, wait at least the min delay; when the end-of-turn
     # model judges the sentence unfinished, wait up to the max delay for more.
@@ -112,10 +127,20 @@ class AgentSettings(BaseSettings):
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
 
-    # Local development only
-    local_stt_phrases: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, json_schema_extra=LOCAL_ONLY
+    # Offline providers (the ``local`` links of the chains). Local-only for the deployment:
+    # in Azure `local` is at most the last link of a chain, and these defaults fit it.
+    local_stt_threads: int = Field(default=2, ge=1, le=16, json_schema_extra=LOCAL_ONLY)
+    """CPU threads of one Whisper inference; a process runs one inference at a time."""
+    local_stt_beam_size: int = Field(default=5, ge=1, le=10, json_schema_extra=LOCAL_ONLY)
+    """Whisper's beam (5, faster-whisper's default); 1 is greedy: faster, less sure in noise."""
+    local_tts_voice: Literal["auto", "piper", "espeak"] = Field(
+        default="auto", json_schema_extra=LOCAL_ONLY
     )
+    """``auto``: Piper's natural voice when its optional runtime is installed, else eSpeak NG."""
+    local_tts_threads: int = Field(default=1, ge=1, le=16, json_schema_extra=LOCAL_ONLY)
+    """CPU threads of one Piper synthesis (it runs faster than real time on one)."""
+
+    # Local development only
     transcript_spool_dir: str | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
 
     @field_validator("stt_providers", "llm_providers", "tts_providers", mode="before")
@@ -124,13 +149,6 @@ class AgentSettings(BaseSettings):
         if isinstance(value, str):
             names = [part.strip().lower() for part in value.split(",") if part.strip()]
             return names or None
-        return value
-
-    @field_validator("local_stt_phrases", mode="before")
-    @classmethod
-    def _split_phrases(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip().lower() for part in value.split("|") if part.strip()]
         return value
 
     @model_validator(mode="after")

@@ -8,43 +8,87 @@ come from the livekit-agents CLI.
 from __future__ import annotations
 
 import logging
+import threading
 
-from livekit.agents import AgentServer, JobProcess, cli, inference
+from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, inference
 
-from agent_app import redaction, telemetry
+from agent_app import capacity, redaction, telemetry
 from agent_app.job import entrypoint
-from agent_app.providers.factory import import_plugins
+from agent_app.providers.factory import import_plugins, warm_local_models
 from agent_app.recovery.liveness import LivenessOptions, Watchdog, livekit_remover
 from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
 
+PROCESS_START_TIMEOUT_S = 60.0
+
+
+_setup_lock = threading.Lock()
+_done: set[str] = set()
+
+
+def _once(step: str) -> bool:
+    """True the first time ``step`` is asked for in this process (caller holds the lock)."""
+    if step in _done:
+        return False
+    _done.add(step)
+    return True
+
+
+def setup_process(settings: AgentSettings, *, models: bool) -> None:
+    """Process-wide set-up, each part once per process: log redaction, telemetry
+    exporters and cloud plugins, then (``models``) the native VAD and end-of-turn models.
+    With the thread executor the worker and every job's prewarm share one process, and
+    exporters must not be installed twice."""
+    with _setup_lock:
+        if _once("process"):
+            redaction.install(settings)
+            telemetry.configure(settings)
+            import_plugins(settings)  # only what the chains use, so start-up stays fast
+        if models and _once("models"):
+            from livekit.local_inference import init_eot, init_vad
+
+            init_vad()
+            init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
+            warm_local_models(settings)  # Whisper and Piper: seconds, so never inside a call
+
 
 def prewarm(proc: JobProcess) -> None:
-    """Once per job process, before any job: models and settings, so a job starts fast."""
-    from livekit.local_inference import init_eot, init_vad
-
+    """Once per job process (or job thread), before any job: models and settings, so a
+    job starts fast."""
     settings = AgentSettings()
-    redaction.install(settings)
-    telemetry.configure(settings)
-    import_plugins(settings)
-    init_vad()
-    init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
+    setup_process(settings, models=True)
     proc.userdata["settings"] = settings
     proc.userdata["vad"] = inference.VAD()
 
 
+EXECUTORS = {"thread": JobExecutorType.THREAD, "process": JobExecutorType.PROCESS}
+
+
 def build_server(settings: AgentSettings) -> AgentServer:
-    """An AgentServer for explicit dispatch by name, with drain fitted to the grace period."""
+    """An AgentServer for explicit dispatch by name, with drain fitted to the grace period
+    and load reported as active calls over measured capacity (capacity.py)."""
+    calls = capacity.max_calls(settings)
+    idle = settings.num_idle_processes
     server = AgentServer(
         ws_url=settings.livekit_url,
         api_key=settings.livekit_api_key,
         api_secret=settings.livekit_api_secret.get_secret_value(),
         port=settings.health_port,
         drain_timeout=settings.drain_timeout_seconds,
+        load_fnc=capacity.CallLoad(calls),
         load_threshold=settings.load_threshold,
+        job_executor_type=EXECUTORS[settings.job_executor],
+        num_idle_processes=AgentServer._default_num_idle_processes if idle is None else idle,
         shutdown_process_timeout=settings.job_shutdown_timeout_seconds,
         setup_fnc=prewarm,
+        # prewarm loads Whisper and Piper: about 3 s idle, over 10 s (the default limit)
+        # on a busy 2-core machine, where a killed process would only be started again
+        initialize_process_timeout=PROCESS_START_TIMEOUT_S,
+    )
+    logger.info(
+        "worker capacity",
+        extra={"max_calls": calls, "executor": settings.job_executor, "idle": idle},
     )
     # a non-empty agent name turns off automatic dispatch: the API dispatches explicitly
     server.rtc_session(entrypoint, agent_name=settings.agent_name)
@@ -53,9 +97,7 @@ def build_server(settings: AgentSettings) -> AgentServer:
 
 def main() -> None:
     settings = AgentSettings()
-    redaction.install(settings)
-    telemetry.configure(settings)
-    import_plugins(settings)  # only what the chains use, so start-up stays fast
+    setup_process(settings, models=False)
     logger.info(
         "starting agent worker",
         extra={

@@ -73,7 +73,7 @@ async def _job_turns() -> None:
     proc = SimpleNamespace(userdata={})
     prewarm(proc)  # type: ignore[arg-type]
     before = _rss(me)
-    cfg = settings(local_stt_phrases="tell me the time|what did i upload|goodbye")
+    cfg = settings()
     providers = await build_providers(cfg, proc.userdata["vad"])
     session: AgentSession[None] = AgentSession(
         stt=providers.stt,

@@ -57,7 +57,7 @@ class UnloadedServer(AgentServer):
     """``agent_app.worker.build_server``'s server, reporting no load."""
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(load_fnc=no_load, **options)
+        super().__init__(**{**options, "load_fnc": no_load})
 
 
 def fixed_prewarm(proc: JobProcess) -> None:

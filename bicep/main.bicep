@@ -111,8 +111,9 @@ param redisHighAvailability bool = false
 @description('azd sets this (SERVICE_AGENT_RESOURCE_EXISTS) so re-provisioning keeps the deployed image.')
 param agentExists bool = false
 param zoneRedundant bool = false
-param agentCpu string = '2.0'
-param agentMemory string = '4Gi'
+@description('vCPU per agent replica: with the thread executor one worker is one Python interpreter, so capacity was measured per core and replicas are one vCPU.')
+param agentCpu string = '1.0'
+param agentMemory string = '2Gi'
 @minValue(1)
 param agentMinReplicas int = 1
 @minValue(1)
@@ -120,11 +121,19 @@ param agentMaxReplicas int = 10
 @minValue(10)
 @maxValue(95)
 param agentCpuScaleThreshold int = 50
-@description('CPU load (0-1) at which one agent worker reports itself full.')
-param agentLoadThreshold string = '0.7'
-param agentSessionScaleRuleEnabled bool = false
+@description('Concurrent calls one agent worker carries per vCPU (measured with `make bench-capacity`).')
+param agentCallsPerCore string = '10'
+@description('Fraction of its call capacity at which one agent worker reports itself full.')
+param agentLoadThreshold string = '1.0'
+@allowed([
+  'thread'
+  'process'
+])
+param agentJobExecutor string = 'thread'
+param agentSessionScaleRuleEnabled bool = true
+@description('Active calls per replica KEDA aims for: about 70% of agentCallsPerCore x agentCpu.')
 @minValue(1)
-param agentTargetSessionsPerReplica int = 3
+param agentTargetSessionsPerReplica int = 7
 @minValue(1)
 @maxValue(570)
 param agentDrainTimeoutSeconds int = 300
@@ -443,7 +452,9 @@ module agent 'modules/agent.bicep' = {
     minReplicas: agentMinReplicas
     maxReplicas: agentMaxReplicas
     cpuScaleThreshold: agentCpuScaleThreshold
+    callsPerCore: agentCallsPerCore
     loadThreshold: agentLoadThreshold
+    jobExecutor: agentJobExecutor
     sessionScaleRuleEnabled: agentSessionScaleRuleEnabled
     targetSessionsPerReplica: agentTargetSessionsPerReplica
     drainTimeoutSeconds: agentDrainTimeoutSeconds

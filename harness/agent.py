@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.caller import DEFAULT_SENTENCES
 from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
 from harness.ports import free_port
 from harness.processes import VENV_BIN, ManagedProcess
@@ -34,7 +33,6 @@ def start_agent(
         "STT_PROVIDERS": "local",
         "LLM_PROVIDERS": "local",
         "TTS_PROVIDERS": "local",
-        "LOCAL_STT_PHRASES": "|".join(DEFAULT_SENTENCES),
         # A loaded 2-core test machine must not make the worker refuse jobs.
         "LOAD_THRESHOLD": "2",
     }

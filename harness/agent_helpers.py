@@ -1,12 +1,11 @@
-"""Driving the agent's parts in process: settings independent of the machine, speech made
-with eSpeak as audio frames, and readers for LLM and STT streams."""
+"""Driving the agent's parts in process: settings independent of the machine, speech in
+the caller's voice as audio frames, and readers for LLM and STT streams."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-import numpy as np
 from livekit import rtc
 from livekit.agents import llm, stt
 from livekit.agents.stt import SpeechEventType
@@ -19,6 +18,7 @@ from agent_app.providers.local_llm import OfflineLLM
 from agent_app.providers.local_tts import ESpeakTTS
 from agent_app.recovery.state import MemoryStateStore
 from agent_app.settings import AgentSettings
+from harness.caller import voice
 
 
 def settings(**overrides: Any) -> AgentSettings:
@@ -59,23 +59,10 @@ async def converse(session: ParleySession, *user_inputs: str) -> None:
 
 
 def speech_frames(text: str, *, frame_ms: int = 20) -> tuple[list[rtc.AudioFrame], int]:
-    """``text`` spoken by eSpeak NG as 20 ms frames at its native rate, padded with silence."""
-    tts = ESpeakTTS(words_per_minute=140)
-    pcm = tts.synthesize_pcm(text)
-    rate = tts.sample_rate
-    silence = np.zeros(rate // 2, dtype=np.int16)
-    audio = np.concatenate([silence, pcm, silence, silence])
-    step = rate * frame_ms // 1000
-    frames = [
-        rtc.AudioFrame(
-            data=audio[i : i + step].tobytes(),
-            sample_rate=rate,
-            num_channels=1,
-            samples_per_channel=len(audio[i : i + step]),
-        )
-        for i in range(0, len(audio) - step + 1, step)
-    ]
-    return frames, rate
+    """``text`` in the caller's voice (``harness.caller.voice``) as ``frame_ms`` frames at
+    its native rate, with silence before (0.5 s) and after (1 s)."""
+    pcm, rate = voice.speak(text)
+    return voice.frames_of(voice.pad(pcm, rate), rate, frame_ms=frame_ms), rate
 
 
 def user_says(text: str) -> llm.ChatContext:

@@ -9,6 +9,7 @@ import pytest
 
 from harness.api import ApiProcess, api_environment
 from harness.emulators import Emulators, running_emulators
+from harness.local_model import LocalModelServer, start_local_model_server
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,13 @@ def live_api(emulators: Emulators, work_dir: Path) -> Iterator[ApiProcess]:
         yield api
     finally:
         api.stop()
+
+
+@pytest.fixture(scope="session")
+def local_model_server(work_dir: Path) -> Iterator[LocalModelServer]:
+    """llama-cpp-python's OpenAI-compatible server with SmolLM2 (``make llm-deps``)."""
+    server = start_local_model_server(work_dir)
+    try:
+        yield server
+    finally:
+        server.stop()

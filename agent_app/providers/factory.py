@@ -18,8 +18,9 @@ from typing import Any
 from livekit.agents import NOT_GIVEN, llm, stt, tts, vad
 
 from agent_app.providers.local_llm import OfflineLLM
-from agent_app.providers.local_stt import PocketSphinxSTT
 from agent_app.providers.local_tts import ESpeakTTS
+from agent_app.providers.piper_tts import PiperTTS, load_voice, piper_available
+from agent_app.providers.whisper_stt import WhisperOptions, WhisperSTT, load_model
 from agent_app.settings import AgentSettings
 
 COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -67,6 +68,30 @@ def import_plugins(settings: AgentSettings) -> list[str]:
     return modules
 
 
+def local_voice(settings: AgentSettings) -> str:
+    """The engine behind the ``local`` TTS: Piper when asked for or installed, else eSpeak."""
+    if settings.local_tts_voice == "auto":
+        return "piper" if piper_available() else "espeak"
+    return settings.local_tts_voice
+
+
+def warm_local_models(settings: AgentSettings) -> list[str]:
+    """Load the offline models the chains use (blocking; call in prewarm, once per process).
+
+    A process is handed a job only once its prewarm is done, so a call never waits for a
+    model; loading in a background thread instead was measured worse on a busy machine:
+    it starved the process's own start-up (the GIL) until the pool timed it out. Returns
+    what was loaded."""
+    loaded = []
+    if "local" in settings.chain("tts") and local_voice(settings) == "piper":
+        load_voice(settings.local_tts_threads)
+        loaded.append("piper")
+    if "local" in settings.chain("stt"):
+        load_model(settings.local_stt_threads)
+        loaded.append("whisper")
+    return loaded
+
+
 def azure_token_provider(settings: AgentSettings) -> TokenProvider:
     """Managed-identity bearer tokens for Azure AI services (keyless access)."""
     from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
@@ -101,10 +126,14 @@ async def build_stt(
     tokens: TokenProvider | None = None,
 ) -> stt.STT[Any]:
     if name == "local":
-        local = PocketSphinxSTT(phrases=settings.local_stt_phrases)
-        # load the model off the event loop so the first turn does not wait for it
-        asyncio.get_running_loop().run_in_executor(None, local.warm)
-        return local
+        whisper = WhisperSTT(
+            options=WhisperOptions(
+                cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
+            )
+        )
+        # loaded in prewarm; otherwise the first recognition waits for it, off the loop
+        asyncio.get_running_loop().run_in_executor(None, whisper.warm)
+        return whisper
     if name == "openai":
         from livekit.plugins import openai as openai_plugin
 
@@ -176,6 +205,8 @@ async def build_tts(
     tokens: TokenProvider | None = None,
 ) -> tts.TTS[Any]:
     if name == "local":
+        if local_voice(settings) == "piper":
+            return PiperTTS(cpu_threads=settings.local_tts_threads)
         return ESpeakTTS()
     if name == "openai":
         from livekit.plugins import openai as openai_plugin

@@ -1,10 +1,11 @@
-"""The offline "LLM": a small deterministic responder that says it is offline.
+"""The offline "LLM": a small deterministic responder for when no model is configured.
 
 No PyPI package ships an instruct model that answers a turn (with tool calls) in
 about two seconds on two CPU cores without fetching weights at run time, so with no
-keys the agent still works end to end by recognising a few intents and using the
-same tools a real model would: the time, and this session's uploaded documents.
-Anything else is echoed back, so the voice pipeline can be checked by ear.
+keys the agent still holds a real, if narrow, conversation: it recognises a few
+intents (time, date, documents, recall, greetings, thanks, goodbye), uses the same
+tools a real model would, and for anything else says plainly what it would need.
+It never parrots the user back.
 """
 
 from __future__ import annotations
@@ -26,10 +27,27 @@ from livekit.agents.types import (
 TIME_TOOL = "get_current_time"
 SEARCH_TOOL = "search_documents"
 
-_TIME = re.compile(r"\b(time|clock|date|what day)\b", re.I)
-_DOCS = re.compile(r"\b(documents?|files?|upload\w*|pdf|summar\w*|quote|read|says?)\b", re.I)
-_RECALL = re.compile(r"\bwhat did i (say|ask)\b", re.I)
+# narrow on purpose: "this time of year" or "the weather today" are not questions for a clock
+_TIME = re.compile(r"\b(what time|the time|time is it|clock)\b", re.I)
+_DATE = re.compile(
+    r"\b(date|what day|which day|day is it|day of the week|what month|what year)\b", re.I
+)
+_DOCS = re.compile(
+    r"\b(documents?|files?|upload\w*|pdf|summar\w*|quote|attachment)\b"
+    r"|\bwhat does (it|the \w+) say\b",
+    re.I,
+)
+_RECALL = re.compile(r"\bwhat (did|do) i (just )?(say|ask|tell you)\b|\brepeat what i said\b", re.I)
+_GREETING = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b", re.I)
+_THANKS = re.compile(r"\b(thanks|thank you|cheers)\b", re.I)
+_GOODBYE = re.compile(r"\b(good ?bye|bye|see you|that's all)\b", re.I)
 _MAX_SPOKEN_CHARS = 400
+
+WHAT_I_CAN_DO = "ask me the time, the date, about a file you share, or what you said"
+NEEDS_A_MODEL = (
+    "I can't answer that without a language model: connect one with OPENAI_BASE_URL "
+    f"or an API key. Until then, {WHAT_I_CAN_DO}."
+)
 
 
 @dataclass(frozen=True)
@@ -65,29 +83,37 @@ def plan_reply(
     items = chat_ctx.items
     last_user = next((i for i in range(len(items) - 1, -1, -1) if _is_user_message(items[i])), None)
     if last_user is None:
-        return TextPlan(
-            # short: nobody can speak until it ends
-            f"Hi, I'm {persona}, running offline. I can tell the time, read files you "
-            "share, and repeat or recall what you say."
-        )
-    outputs = [item for item in items[last_user + 1 :] if isinstance(item, llm.FunctionCallOutput)]
-    if outputs:
-        return TextPlan(_answer_from(outputs[-1]))
+        # short: nobody can speak until it ends
+        return TextPlan(f"Hi, I'm {persona}, running offline: {WHAT_I_CAN_DO}.")
     message = items[last_user]
     assert isinstance(message, llm.ChatMessage)
     heard = (message.text_content or "").strip()
+    outputs = [item for item in items[last_user + 1 :] if isinstance(item, llm.FunctionCallOutput)]
+    if outputs:
+        return TextPlan(_answer_from(outputs[-1], heard))
+    if not heard:
+        return TextPlan("I didn't catch that. Could you say it again?")
+    if _RECALL.search(heard):
+        return TextPlan(_recall(items[:last_user]))
     # a question about a document wins ("the launch date in my file" is not about time)
     if _DOCS.search(heard) and SEARCH_TOOL in tool_names:
         return ToolCallPlan(SEARCH_TOOL, {"query": heard})
-    if _TIME.search(heard) and TIME_TOOL in tool_names:
+    if (_TIME.search(heard) or _DATE.search(heard)) and TIME_TOOL in tool_names:
         return ToolCallPlan(TIME_TOOL, {})
-    if _RECALL.search(heard):
-        return TextPlan(_recall(items[:last_user]))
-    if not heard:
-        return TextPlan("I didn't catch that. I'm running offline; could you say it again?")
-    return TextPlan(
-        f"I'm running offline without a language model. I heard: {_shorten(heard, 200)}"
-    )
+    return TextPlan(_small_talk(heard) or NEEDS_A_MODEL)
+
+
+def _small_talk(heard: str) -> str | None:
+    thanks, goodbye = _THANKS.search(heard), _GOODBYE.search(heard)
+    if thanks and goodbye:
+        return "You're welcome. Goodbye!"
+    if goodbye:
+        return "Goodbye! Talk to you soon."
+    if thanks:
+        return "You're welcome."
+    if _GREETING.search(heard):
+        return f"Hello! {WHAT_I_CAN_DO[0].upper()}{WHAT_I_CAN_DO[1:]}."
+    return None
 
 
 def _recall(earlier: list[llm.ChatItem]) -> str:
@@ -107,13 +133,15 @@ def _is_user_message(item: llm.ChatItem) -> bool:
     return isinstance(item, llm.ChatMessage) and item.role == "user"
 
 
-def _answer_from(output: llm.FunctionCallOutput) -> str:
+def _answer_from(output: llm.FunctionCallOutput, question: str) -> str:
     if output.is_error:
         return "Sorry, that didn't work while I'm offline."
     if output.name == TIME_TOOL:
+        # the tool says "09:41 UTC on Friday, 17 May 2030"
+        _, _, day = output.output.partition(" on ")
+        if _DATE.search(question) and not _TIME.search(question) and day:
+            return f"Today is {day}."
         return f"It's {output.output}."
-    if output.name == SEARCH_TOOL:
-        return _shorten(output.output)
     return _shorten(output.output)
 
 

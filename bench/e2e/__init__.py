@@ -6,9 +6,10 @@ concurrent calls one agent worker holds on this machine.
 
 Starts Azurite, the Cosmos emulator, a LiveKit server and the API on free ports, then:
 
-1. **Offline providers.** The agent's worker with its local providers (pocketsphinx
-   with a grammar, the offline LLM, eSpeak NG) and one synthetic caller at a time
-   (``harness.caller``: eSpeak speech over real WebRTC) for ``--turns`` turns.
+1. **Offline providers.** The agent's worker with its local providers (Whisper
+   tiny.en, the offline responder, Piper) and one synthetic caller at a time
+   (``harness.caller``: open sentences in Festival's voice over real WebRTC, no
+   grammar) for ``--turns`` turns.
    Voice-to-voice is measured at the caller, from the end of the last voiced frame it
    sends to the first voiced frame of the reply it hears; the agent's own per-turn
    metrics (its log) and the transcript's timestamps split it into media in, end of
@@ -21,7 +22,7 @@ Starts Azurite, the Cosmos emulator, a LiveKit server and the API on free ports,
 
 Both parts run ``bench.fixed_worker``: ``agent_app``'s worker and job, reporting no CPU
 load so that neither it nor the LiveKit server turns calls away (part 1 keeps the
-agent's providers). The v1-mini turn detector judges most eSpeak sentences unfinished
+agent's providers). The v1-mini turn detector judges many synthetic sentences unfinished
 and then waits ``max_delay`` (2.5 s) instead of ``min_delay``: such turns are reported
 as "held"; part 2 speaks sentences it usually judges finished, and takes a held turn's
 extra wait out of its latency (the detector's verdict on a sentence is not load).

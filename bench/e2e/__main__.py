@@ -32,7 +32,7 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
 async def main_async(args: argparse.Namespace, work: Path) -> None:
     timing = Timing.of_agent()
     for sentence in {*OFFLINE_SENTENCES, *PROMPT_SENTENCES}:
-        synthesize(sentence)  # cached: no eSpeak subprocess while measuring
+        synthesize(sentence)  # cached: no speech synthesis while measuring
     load = os.getloadavg()
     print(
         f"machine: {CORES} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "

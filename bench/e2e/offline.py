@@ -14,21 +14,22 @@ from harness.caller import CallResult, call
 from harness.stack import Stack
 
 OFFLINE_SENTENCES = [
-    "hello there",
-    "what time is it",
-    "thank you very much",
-    "tell me something interesting",
-    "thanks a lot",
-    "how are you today",
-    "goodbye",
-    "thank you goodbye",
+    "Hello there, can you hear me?",
+    "What time is it right now?",
+    "Thank you very much.",
+    "Could you tell me something interesting?",
+    "What's the date today?",
+    "How are you doing this morning?",
+    "What did I just say?",
+    "Thanks a lot, goodbye.",
 ]
-"""Part 1: the STT grammar, said in turn; "what time is it" makes the LLM call a tool."""
+"""Part 1: open speech in the caller's natural voice, no grammar, said in turn; the time
+and date questions make the responder call a tool."""
 SENTENCES_PER_CALL = 4
 
 
 async def offline_part(work: Path, svc: Stack, turns: int, timing: Timing) -> list[TurnRecord]:
-    print("\n== 1. voice-to-voice, offline providers (pocketsphinx, offline LLM, eSpeak NG) ==")
+    print("\n== 1. voice-to-voice, offline providers (Whisper tiny.en, responder, Piper) ==")
     calls = [
         [
             OFFLINE_SENTENCES[(c * SENTENCES_PER_CALL + j) % len(OFFLINE_SENTENCES)]
@@ -37,7 +38,6 @@ async def offline_part(work: Path, svc: Stack, turns: int, timing: Timing) -> li
         for c in range(math.ceil(turns / SENTENCES_PER_CALL))
     ]
     env = {
-        "LOCAL_STT_PHRASES": "|".join(OFFLINE_SENTENCES),
         "BENCH_PROVIDERS": "agent",  # the worker's own (local) providers
         **UNREFUSING,
     }
@@ -68,6 +68,10 @@ async def offline_part(work: Path, svc: Stack, turns: int, timing: Timing) -> li
         records += failed_call(done.session_id, sentences[len(done.turns) :])
     ok = [r for r in records if r.ok]
     v2v = [r.v2v_ms for r in ok if r.v2v_ms is not None]
+    heard = [r for r in results if r is not None]
+    if heard:
+        accuracy = sum(r.word_accuracy for r in heard) / len(heard)
+        print(f"word accuracy of what the agent heard, over WebRTC: {accuracy:.1%} (mean of calls)")
     print(
         f"{len(calls)} calls, {len(records)} turns: {len(ok)} replied, "
         f"{len(records) - len(ok)} failed"

@@ -19,8 +19,8 @@ param infrastructureSubnetId string = ''
 param imageName string = ''
 
 @description('vCPU per replica (Consumption profile: 0.25-4, memory = 2 GiB per vCPU).')
-param cpu string = '2.0'
-param memory string = '4Gi'
+param cpu string = '1.0'
+param memory string = '2Gi'
 @description('Replicas kept warm even with no calls (>= 1: a call never waits for a cold start).')
 @minValue(1)
 param minReplicas int = 1
@@ -30,13 +30,21 @@ param maxReplicas int = 10
 @minValue(10)
 @maxValue(95)
 param cpuScaleThreshold int = 50
-@description('CPU load (0-1) above which a worker stops taking new jobs (LOAD_THRESHOLD); keep it above cpuScaleThreshold/100 so replicas are added before workers refuse calls.')
-param loadThreshold string = '0.7'
-@description('Also scale on active sessions reported by the API (KEDA metrics-api).')
-param sessionScaleRuleEnabled bool = false
-@description('Active sessions per replica KEDA aims for; keep it below what one replica can carry so a new call finds a free worker.')
+@description('Concurrent calls one worker carries per vCPU, measured with `make bench-capacity` (CALLS_PER_CORE); its load is active calls over this times its vCPU.')
+param callsPerCore string = '10'
+@description('Fraction of its call capacity at which a worker reports itself full and LiveKit offers it no more jobs (LOAD_THRESHOLD).')
+param loadThreshold string = '1.0'
+@description('thread: every call in the worker process (least memory per call); process: one process per call (isolated, about 80 MB more per call). JOB_EXECUTOR.')
+@allowed([
+  'thread'
+  'process'
+])
+param jobExecutor string = 'thread'
+@description('Scale on active calls reported by the API (KEDA metrics-api on /api/metrics/agents).')
+param sessionScaleRuleEnabled bool = true
+@description('Active calls per replica KEDA aims for: below a replica\'s capacity (callsPerCore x cpu) so a new call finds a warm worker with room.')
 @minValue(1)
-param targetSessionsPerReplica int = 3
+param targetSessionsPerReplica int = 7
 @description('Seconds a stopping replica lets its calls finish (DRAIN_TIMEOUT_SECONDS).')
 @minValue(1)
 @maxValue(570)
@@ -63,6 +71,10 @@ param minEndpointingDelaySeconds string = '0.3'
 @description('Longest wait, in seconds, for more words when the end-of-turn model judges the sentence unfinished.')
 param maxEndpointingDelaySeconds string = '2.5'
 
+@description('Fixed call capacity of one worker (MAX_CALLS); empty = callsPerCore x its vCPU.')
+param maxCalls string = ''
+@description('Jobs kept initialised ahead of calls (NUM_IDLE_PROCESSES); empty = one per vCPU.')
+param numIdleProcesses string = ''
 param sttProviders string = ''
 param llmProviders string = ''
 param ttsProviders string = ''
@@ -166,8 +178,16 @@ var plainEnv = [
     value: string(healthPort)
   }
   {
+    name: 'CALLS_PER_CORE'
+    value: callsPerCore
+  }
+  {
     name: 'LOAD_THRESHOLD'
     value: loadThreshold
+  }
+  {
+    name: 'JOB_EXECUTOR'
+    value: jobExecutor
   }
   {
     name: 'PERSONA'
@@ -240,6 +260,14 @@ var optionalEnv = [
   {
     name: 'SYSTEM_PROMPT'
     value: systemPrompt
+  }
+  {
+    name: 'MAX_CALLS'
+    value: maxCalls
+  }
+  {
+    name: 'NUM_IDLE_PROCESSES'
+    value: numIdleProcesses
   }
 ]
 

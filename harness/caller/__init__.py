@@ -1,5 +1,6 @@
-"""The synthetic caller: eSpeak speech over real WebRTC into a room the API hands out,
-an ear that times the agent's spoken replies, and whole scripted calls.
+"""The synthetic caller: open sentences in a natural voice (not the agent's) over real
+WebRTC into a room the API hands out, an ear that times the agent's spoken replies, whole
+scripted calls, and word accuracy of what the agent heard (``voice``).
 
 ``scripts/caller.py`` is its command line; the end-to-end tests and ``bench.e2e`` use it.
 """

@@ -1,18 +1,17 @@
-"""The caller's microphone: eSpeak NG speech at 48 kHz, sent in real time over a LiveKit
-audio source, with silence between sentences."""
+"""The caller's microphone: speech in the caller's natural voice (Festival's HTS voice,
+``harness.caller.voice``) at 48 kHz, sent in real time over a LiveKit audio source, with
+silence between sentences."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import subprocess
-import tempfile
 import time
-import wave
-from pathlib import Path
 
 import numpy as np
 from livekit import rtc
+
+from harness.caller import voice
 
 SAMPLE_RATE = 48_000
 FRAME_MS = 10
@@ -22,15 +21,11 @@ SPEECH_RMS = 300.0  # int16 RMS above which a 10 ms frame counts as speech
 
 @functools.lru_cache(maxsize=64)
 def synthesize(text: str) -> np.ndarray:
-    """eSpeak NG speech as 48 kHz mono int16 (cached, read-only)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "say.wav"
-        subprocess.run(["espeak-ng", "-s", "150", "-w", str(path), text], check=True, timeout=30)
-        with wave.open(str(path)) as wav:
-            rate = wav.getframerate()
-            pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
-    positions = np.arange(0, len(pcm), rate / SAMPLE_RATE)
-    speech = np.interp(positions, np.arange(len(pcm)), pcm).astype(np.int16)
+    """``text`` in the caller's voice as 48 kHz mono int16 (cached, read-only)."""
+    pcm, rate = voice.speak(text)
+    resampler = rtc.AudioResampler(rate, SAMPLE_RATE, quality=rtc.AudioResamplerQuality.HIGH)
+    frames = resampler.push(bytearray(pcm.tobytes())) + resampler.flush()
+    speech = np.concatenate([np.frombuffer(bytes(f.data), dtype=np.int16) for f in frames])
     speech.setflags(write=False)
     return speech
 

@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from harness.caller import voice
 from harness.caller.ear import wait_for_quiet
 from harness.caller.line import join
 
-DEFAULT_SENTENCES = ["hello there", "what time is it", "thank you goodbye"]
+DEFAULT_SENTENCES = [
+    "Hello there, can you hear me?",
+    "What time is it right now?",
+    "Thank you very much, goodbye.",
+]
+"""Open speech, no grammar: a greeting, a question for the clock tool, a goodbye."""
 
 
 @dataclass
@@ -41,6 +47,19 @@ class CallResult:
     @property
     def all_replied(self) -> bool:
         return all(t.reply_started is not None for t in self.turns)
+
+    @property
+    def heard(self) -> list[str]:
+        """What the agent heard: the user turns of the transcript read back, in order."""
+        items = sorted(self.transcript, key=lambda i: int(str(i.get("turnIndex", 0))))
+        return [str(i.get("text", "")) for i in items if i.get("role") == "user"]
+
+    @property
+    def word_accuracy(self) -> float:
+        """1 − word error rate of everything heard against everything said (a sentence
+        the agent's VAD split in two still counts once)."""
+        said = " ".join(t.said for t in self.turns)
+        return voice.word_accuracy([(said, " ".join(self.heard))])
 
 
 async def call(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from livekit.agents import AgentSession, RunResult, llm
 
 from agent_app.api_client import ParleyApi
@@ -56,13 +57,58 @@ async def test_document_question_searches_this_sessions_uploads() -> None:
         await api.aclose()
 
 
-async def test_anything_else_is_echoed_and_said_to_be_offline() -> None:
+async def test_anything_else_says_what_it_would_need_and_never_echoes() -> None:
     async with OfflineLLM() as model, AgentSession(llm=model) as session:
         await session.start(ParleyAssistant(instructions="x", list_uploads=_no_uploads))
-        result: RunResult[None] = await session.run(user_input="bananas are yellow")
+        result: RunResult[None] = await session.run(user_input="Why are bananas yellow?")
         reply = result.expect.next_event().is_message(role="assistant")
         text = reply.event().item.text_content or ""
-        assert "offline" in text and "bananas are yellow" in text
+        assert "language model" in text and "OPENAI_BASE_URL" in text
+        assert "banana" not in text.lower() and "I heard" not in text
+
+
+async def test_date_question_answers_the_date_from_the_clock_tool() -> None:
+    async with OfflineLLM() as model, AgentSession(llm=model) as session:
+        await session.start(
+            ParleyAssistant(instructions="x", list_uploads=_no_uploads, clock=lambda: FIXED)
+        )
+        result: RunResult[None] = await session.run(user_input="What's the date today?")
+        result.expect.next_event().is_function_call(name="get_current_time")
+        result.expect.next_event().is_function_call_output()
+        message = result.expect.next_event().is_message(role="assistant")
+        assert message.event().item.text_content == "Today is Friday, 17 May 2030."
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [
+        ("Hello there!", "Hello!"),
+        ("Good morning.", "Hello!"),
+        ("Thanks a lot.", "You're welcome."),
+        ("Thank you, goodbye.", "You're welcome. Goodbye!"),
+        ("Okay, bye for now.", "Goodbye!"),
+    ],
+)
+def test_small_talk(said: str, answer: str) -> None:
+    ctx = llm.ChatContext()
+    ctx.add_message(role="user", content=said)
+    plan = plan_reply(ctx, {"get_current_time", "search_documents"}, "P")
+    assert isinstance(plan, TextPlan) and plan.text.startswith(answer)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The weather has been warm for this time of year.",
+        "What's the weather like today?",
+        "I read a good book yesterday.",
+    ],
+)
+def test_words_near_an_intent_are_not_taken_for_it(said: str) -> None:
+    ctx = llm.ChatContext()
+    ctx.add_message(role="user", content=said)
+    plan = plan_reply(ctx, {"get_current_time", "search_documents"}, "P")
+    assert isinstance(plan, TextPlan) and "language model" in plan.text
 
 
 async def test_tool_failure_is_reported_not_raised() -> None:
@@ -82,6 +128,7 @@ def test_greeting_when_no_user_has_spoken() -> None:
     ctx.add_message(role="system", content="Greet the user")
     plan = plan_reply(ctx, {"get_current_time"}, "Juno")
     assert isinstance(plan, TextPlan) and "Juno" in plan.text and "offline" in plan.text
+    assert "the time" in plan.text and "file" in plan.text
 
 
 def test_time_tool_only_when_offered() -> None:
@@ -94,10 +141,11 @@ def test_time_tool_only_when_offered() -> None:
 def test_recall_quotes_the_previous_user_message() -> None:
     ctx = llm.ChatContext()
     ctx.add_message(role="user", content="hello there")
-    ctx.add_message(role="assistant", content="I heard: hello there")
+    ctx.add_message(role="assistant", content="Hello!")
     ctx.add_message(role="user", content="  ")
-    ctx.add_message(role="user", content="what did i say")
-    plan = plan_reply(ctx, {"get_current_time"}, "P")
+    ctx.add_message(role="user", content="What did I just say?")
+    # a recall question is not a document question, even with the search tool offered
+    plan = plan_reply(ctx, {"get_current_time", "search_documents"}, "P")
     assert isinstance(plan, TextPlan) and plan.text == "Before that you said: hello there"
 
     fresh = llm.ChatContext()

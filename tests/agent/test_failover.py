@@ -16,6 +16,7 @@ from harness.agent_helpers import (
     speech_frames,
     user_says,
 )
+from harness.caller.voice import words
 from harness.doubles.audio_io import PacedMicrophone
 from harness.doubles.servers import (
     AzureSpeechSTTServer,
@@ -81,24 +82,20 @@ async def test_last_resort_is_the_offline_responder() -> None:
         providers = await build_providers(cfg, vad_model=None)  # type: ignore[arg-type]
         text, _ = await collect_text(providers.llm.chat(chat_ctx=user_says("bananas")))
         await providers.llm.aclose()
-    assert "offline" in text and "bananas" in text
+    assert "language model" in text and "bananas" not in text
 
 
-async def test_stt_error_falls_back_to_pocketsphinx() -> None:
+async def test_stt_error_falls_back_to_the_local_recogniser() -> None:
     from livekit.agents import inference
 
     primary = OpenAIServer(behaviour=Behaviour(status=500))
-    frames, _ = speech_frames("what did i upload")
+    frames, _ = speech_frames("What did I upload?")
     async with serve(primary.app()) as url:
-        cfg = settings(
-            openai_base_url=f"{url}/v1",
-            stt_providers="openai,local",
-            local_stt_phrases="what did i upload|tell me the time|goodbye",
-        )
+        cfg = settings(openai_base_url=f"{url}/v1", stt_providers="openai,local")
         providers = await build_providers(cfg, vad_model=inference.VAD())
         event = await providers.stt.recognize(utils.combine_frames(frames))
         await providers.stt.aclose()
-    assert event.alternatives[0].text == "what did i upload"
+    assert words(event.alternatives[0].text) == ["what", "did", "i", "upload"]
     assert primary.requests, "the primary was tried first"
 
 
@@ -120,20 +117,16 @@ async def test_tts_error_falls_back_to_the_next_voice(http_context: None) -> Non
 
 
 async def test_azure_speech_outage_falls_back_while_streaming() -> None:
-    """Azure refuses the connection; the chain marks it unavailable and pocketsphinx
+    """Azure refuses the connection; the chain marks it unavailable and the local Whisper
     transcribes what the user says next (audio in flight at the switch is the framework's
     loss, as with any streaming failover)."""
     from livekit.agents import inference
     from livekit.agents.stt import AvailabilityChangedEvent, SpeechEventType
 
     azure = AzureSpeechSTTServer(behaviour=Behaviour(status=503))
-    speech, rate = speech_frames("tell me the time")
+    speech, rate = speech_frames("Tell me the time.")
     async with serve(azure.app()) as url:
-        cfg = settings(
-            azure_speech_host=url.replace("http", "ws"),
-            stt_providers="azure,local",
-            local_stt_phrases="tell me the time|goodbye",
-        )
+        cfg = settings(azure_speech_host=url.replace("http", "ws"), stt_providers="azure,local")
         providers = await build_providers(cfg, vad_model=inference.VAD())
         azure_down = asyncio.Event()
 
@@ -166,4 +159,4 @@ async def test_azure_speech_outage_falls_back_while_streaming() -> None:
             await stream.aclose()
             await providers.stt.aclose()
     assert azure.connections, "Azure was tried first"
-    assert text == "tell me the time"
+    assert words(text) == ["tell", "me", "the", "time"]

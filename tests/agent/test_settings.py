@@ -16,11 +16,11 @@ def test_env_names_are_field_names_upper_cased(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("AGENT_NAME", "custom-agent")
     monkeypatch.setenv("STT_PROVIDERS", "azure, openai,local")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-abc")
-    monkeypatch.setenv("LOCAL_STT_PHRASES", "tell me the time|goodbye")
+    monkeypatch.setenv("LOCAL_TTS_VOICE", "espeak")
     cfg = AgentSettings()
     assert cfg.agent_name == "custom-agent"
     assert cfg.stt_providers == ["azure", "openai", "local"]
-    assert cfg.local_stt_phrases == ["tell me the time", "goodbye"]
+    assert cfg.local_tts_voice == "espeak"
     assert isinstance(cfg.openai_api_key, SecretStr) and "sk-abc" not in repr(cfg)
 
 
@@ -63,7 +63,14 @@ def test_local_only_fields_are_marked_for_the_infra_check() -> None:
         if isinstance(field.json_schema_extra, dict)
         and field.json_schema_extra.get("azure") is False
     }
-    assert local == {"local_stt_phrases", "transcript_spool_dir", "azure_speech_host"}
+    assert local == {
+        "transcript_spool_dir",
+        "azure_speech_host",
+        "local_stt_threads",
+        "local_stt_beam_size",
+        "local_tts_voice",
+        "local_tts_threads",
+    }
 
 
 def test_secrets_are_masked_in_logs(caplog: pytest.LogCaptureFixture) -> None:

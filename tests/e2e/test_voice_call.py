@@ -1,4 +1,5 @@
-"""A synthetic caller talks to the real agent over real WebRTC through a real LiveKit server."""
+"""A synthetic caller talks to the real agent over real WebRTC through a real LiveKit server:
+open sentences in a natural voice that is not the agent's, no grammar."""
 
 from __future__ import annotations
 
@@ -34,3 +35,8 @@ async def test_every_turn_gets_a_spoken_reply_and_lands_in_the_transcript(
     assert roles.count("assistant") >= len(CALLER_SENTENCES), result.transcript
     turn_indexes = [int(str(item["turnIndex"])) for item in result.transcript]
     assert turn_indexes == sorted(turn_indexes)
+    # understood, and answered rather than echoed
+    assert result.word_accuracy >= 0.9, (result.heard, agent.tail(60))
+    replies = [str(i["text"]) for i in result.transcript if i["role"] == "assistant"]
+    assert any(r.startswith("It's ") and "UTC" in r for r in replies), replies
+    assert not any("I heard" in r for r in replies), replies

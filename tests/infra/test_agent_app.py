@@ -52,6 +52,26 @@ def test_scale_rules_on_cpu_and_optionally_on_sessions(module: Module) -> None:
     assert sessions["auth"] == [{"secretRef": "parley-agent-key", "triggerParameter": "apiKey"}]
 
 
+def test_session_rule_is_on_and_leaves_headroom_below_measured_capacity(
+    main_bicep: Tree, module: Module
+) -> None:
+    agent = module("agent")
+    assert param_default(agent, "sessionScaleRuleEnabled") is True
+    assert param_default(main_bicep, "agentSessionScaleRuleEnabled") is True
+    # The worker's capacity is CALLS_PER_CORE x its vCPU (agent_app/capacity.py); KEDA
+    # must add a replica well before replicas are full, so a new call finds a warm one.
+    calls_per_core = float(param_default(agent, "callsPerCore"))
+    assert calls_per_core == AgentSettings.model_fields["calls_per_core"].default
+    assert float(param_default(main_bicep, "agentCallsPerCore")) == calls_per_core
+    for tree, cpu, target in (
+        (agent, "cpu", "targetSessionsPerReplica"),
+        (main_bicep, "agentCpu", "agentTargetSessionsPerReplica"),
+    ):
+        capacity = calls_per_core * float(param_default(tree, cpu))
+        assert 1 <= param_default(tree, target) <= 0.8 * capacity
+    assert param_default(agent, "jobExecutor") == AgentSettings.model_fields["job_executor"].default
+
+
 def test_probes_hit_the_worker_health_server(module: Module) -> None:
     agent = module("agent")
     port = agent["variables"]["healthPort"]["value"]

@@ -1,0 +1,100 @@
+"""A streaming STT of fixed latency that brings no VAD of its own.
+
+livekit-agents wraps a non-streaming STT (``bench.agent_fakes.FixedSTT``, Whisper, the
+OpenAI transcription endpoint) in a ``StreamAdapter`` that runs a second VAD on every
+call to cut the audio into utterances, next to the session's own VAD. A streaming
+recogniser (Azure Speech, Deepgram, a realtime endpoint) endpoints on its side; this
+fake does the same with a peak-level test per frame (microseconds), so the benchmark
+measures one VAD per call, as a production streaming STT would cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import numpy as np
+from livekit import rtc
+from livekit.agents import LanguageCode, stt, utils
+from livekit.agents.types import (
+    DEFAULT_API_CONNECT_OPTIONS,
+    NOT_GIVEN,
+    APIConnectOptions,
+    NotGivenOr,
+)
+from livekit.agents.utils import AudioBuffer
+
+VOICED_PEAK = 1_000
+"""int16 peak above which a frame counts as speech (the callers' silence is digital zero,
+their speech peaks in the thousands even after Opus)."""
+
+
+class EndpointingSTT(stt.STT[None]):
+    """Streams: says ``text`` ``delay`` seconds after ``silence`` seconds without speech."""
+
+    def __init__(self, delay: float, silence: float, text: str = "tell me something") -> None:
+        super().__init__(capabilities=stt.STTCapabilities(streaming=True, interim_results=False))
+        self._delay, self._silence, self._text = delay, silence, text
+
+    async def _recognize_impl(
+        self,
+        buffer: AudioBuffer,
+        *,
+        language: NotGivenOr[str] = NOT_GIVEN,
+        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+    ) -> stt.SpeechEvent:
+        await asyncio.sleep(self._delay)
+        return self._final()
+
+    def stream(
+        self,
+        *,
+        language: NotGivenOr[str] = NOT_GIVEN,
+        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+    ) -> stt.RecognizeStream:
+        return _EndpointingStream(stt=self, conn_options=conn_options)
+
+    def _final(self) -> stt.SpeechEvent:
+        return stt.SpeechEvent(
+            type=stt.SpeechEventType.FINAL_TRANSCRIPT,
+            alternatives=[stt.SpeechData(language=LanguageCode("en"), text=self._text)],
+        )
+
+
+class _EndpointingStream(stt.RecognizeStream):
+    async def _run(self) -> None:
+        fake = self._stt
+        assert isinstance(fake, EndpointingSTT)
+        speaking = False
+        quiet = 0.0  # seconds of audio since the last voiced frame
+        pending: set[asyncio.Task[None]] = set()
+
+        async def finish() -> None:
+            await asyncio.sleep(fake._delay)
+            self._event_ch.send_nowait(fake._final())
+            self._event_ch.send_nowait(stt.SpeechEvent(type=stt.SpeechEventType.END_OF_SPEECH))
+
+        try:
+            async for item in self._input_ch:
+                if not isinstance(item, rtc.AudioFrame):
+                    continue  # a flush: nothing is buffered here
+                samples = np.frombuffer(item.data, dtype=np.int16)
+                if samples.size and int(np.abs(samples).max()) > VOICED_PEAK:
+                    if not speaking:
+                        speaking = True
+                        self._event_ch.send_nowait(
+                            stt.SpeechEvent(type=stt.SpeechEventType.START_OF_SPEECH)
+                        )
+                    quiet = 0.0
+                elif speaking:
+                    quiet += item.samples_per_channel / item.sample_rate
+                    if quiet >= fake._silence:
+                        speaking = False
+                        task = asyncio.create_task(finish())
+                        pending.add(task)
+                        task.add_done_callback(pending.discard)
+        finally:
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await utils.aio.cancel_and_wait(*pending)

@@ -1,0 +1,104 @@
+"""The real agent worker with providers of fixed latency, for ``bench.capacity``.
+
+    .venv/bin/python -m bench.capacity.worker start
+
+Everything is ``agent_app``'s own worker and job (dispatch, room I/O, VAD, the v1-mini
+end-of-turn model, transcripts, events, state, the worker's executor and load), except
+``agent_app.job.build_providers``, which returns fixed-latency fakes. ``BENCH_STT``
+picks the STT: ``streaming`` (default; endpoints itself, no second VAD) or ``batch``
+(``bench.agent_fakes.FixedSTT``, wrapped by livekit-agents in a ``StreamAdapter`` that
+runs a VAD of its own on every call, as a non-streaming STT does in production).
+``BENCH_MEDIA=legacy`` restores livekit-agents' default room input (24 kHz, gain
+control) in place of ``agent_app.room_audio``'s, to measure what that change saves.
+
+With the process executor, job processes are forked from a forkserver that never ran
+this module, so the worker's prewarm and entrypoint are replaced by thin wrappers
+defined here: unpickling them in a job process imports this module, which installs the
+fakes there too.
+"""
+
+from __future__ import annotations
+
+import os
+
+from livekit.agents import JobContext, JobProcess, room_io, stt, vad
+
+from agent_app import job, room_audio, worker
+from agent_app.providers.factory import FailoverOptions, Providers, TokenProvider
+from agent_app.settings import AgentSettings
+from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
+from bench.capacity.fakes import EndpointingSTT
+
+LATENCIES = Latencies()
+"""What the fake providers take."""
+STT_SILENCE = 0.25
+"""Silence after which the streaming fake endpoints: the session VAD's own window, so
+both STTs answer at the same moment after the end of speech."""
+REPLY_AUDIO_SECONDS = 1.0
+"""Length of each spoken reply (a tone), so the worker also carries outbound media."""
+
+_real_prewarm = worker.prewarm
+_real_entrypoint = job.entrypoint
+
+
+def bench_stt() -> stt.STT[None]:
+    if os.environ.get("BENCH_STT", "streaming") == "batch":
+        return FixedSTT(LATENCIES.stt)
+    return EndpointingSTT(LATENCIES.stt, STT_SILENCE)
+
+
+async def fixed_providers(
+    settings: AgentSettings,
+    vad_model: vad.VAD,
+    *,
+    failover: FailoverOptions | None = None,
+    tokens: TokenProvider | None = None,
+) -> Providers:
+    """Stands in for ``agent_app.providers.factory.build_providers``."""
+    return Providers(
+        stt=bench_stt(),
+        llm=FixedLLM(LATENCIES.llm_ttft),
+        tts=FixedTTS(LATENCIES.tts_ttfb, audio_seconds=REPLY_AUDIO_SECONDS),
+    )
+
+
+def bench_prewarm(proc: JobProcess) -> None:
+    """The worker's own prewarm, in a process where the fakes are installed."""
+    _real_prewarm(proc)
+
+
+async def bench_entrypoint(ctx: JobContext) -> None:
+    """The worker's own job entrypoint, in a process where the fakes are installed."""
+    await _real_entrypoint(ctx)
+
+
+def legacy_room_options() -> room_io.RoomOptions:
+    """livekit-agents' defaults: 24 kHz input with automatic gain control."""
+    return room_io.RoomOptions()
+
+
+def no_local_models(settings: AgentSettings) -> None:
+    """The fakes need no offline models: loading Whisper or Piper would only add memory."""
+    return None
+
+
+def install() -> None:
+    """Route provider construction to the fakes, and the worker to the wrappers above."""
+    if os.environ.get("BENCH_MEDIA") == "legacy":
+        room_audio.room_options = legacy_room_options
+    # names the modules import rather than define, hence not "exported" to mypy
+    job.build_providers = fixed_providers  # type: ignore[attr-defined]
+    worker.warm_local_models = no_local_models  # type: ignore[attr-defined]
+    worker.prewarm = bench_prewarm
+    worker.entrypoint = bench_entrypoint  # type: ignore[attr-defined]
+
+
+install()  # at import: also in every job process that unpickles the wrappers
+
+if __name__ == "__main__":
+    # Run as ``-m``, this file is ``__main__``, whose functions cannot be pickled by
+    # reference into a job process: install the copies from the importable module.
+    import bench.capacity.worker
+
+    bench.capacity.worker.install()
+    worker.main()
