@@ -227,6 +227,14 @@ async def entrypoint(ctx: JobContext) -> None:
     settings: AgentSettings = ctx.proc.userdata.get("settings") or AgentSettings()
     redaction.install(settings)
     metadata = DispatchMetadata.parse(ctx.job.metadata)
+    api = ParleyApi(
+        settings.parley_api_url,
+        settings.parley_agent_key.get_secret_value(),
+        timeout=settings.api_timeout_seconds,
+        tenant=metadata.tenant,
+    )
+    # the tenant's profile is fetched while the room connects, not after
+    profile_fetch = asyncio.ensure_future(load_profile(api.tenant_profile, metadata.tenant))
     # attached before connecting: participants and tracks already in the room are
     # announced while connecting, and must not be missed
     events = RoomEventRecorder()
@@ -238,13 +246,7 @@ async def entrypoint(ctx: JobContext) -> None:
     session_id = metadata.session_id or await ctx.room.sid
     ctx.log_context_fields = {"session_id": session_id, "room": ctx.room.name}
 
-    api = ParleyApi(
-        settings.parley_api_url,
-        settings.parley_agent_key.get_secret_value(),
-        timeout=settings.api_timeout_seconds,
-        tenant=metadata.tenant,
-    )
-    profile = await load_profile(api.tenant_profile, metadata.tenant)
+    profile = await profile_fetch
     settings = profile.apply(settings)
     vad_model: vad.VAD = ctx.proc.userdata.get("vad") or inference.VAD()
     providers = await build_providers(settings, vad_model)

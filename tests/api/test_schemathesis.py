@@ -55,8 +55,10 @@ def test_schemathesis_finds_nothing(stack: Stack, credential: str, tmp_path: Pat
         str(MAX_EXAMPLES),
         "--max-time",
         str(MAX_SECONDS),
+        # One worker: with two, CPython 3.11's parser can fail inside schemathesis itself
+        # ("AST constructor recursion depth mismatch"), a fuzzer crash, not a finding.
         "--workers",
-        "2",
+        "1",
         "--seed",
         "1",
         "--generation-database",
