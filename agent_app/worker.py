@@ -20,8 +20,6 @@ from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
 
-PROCESS_START_TIMEOUT_S = 60.0
-
 
 _setup_lock = threading.Lock()
 _done: set[str] = set()
@@ -82,9 +80,6 @@ def build_server(settings: AgentSettings) -> AgentServer:
         num_idle_processes=AgentServer._default_num_idle_processes if idle is None else idle,
         shutdown_process_timeout=settings.job_shutdown_timeout_seconds,
         setup_fnc=prewarm,
-        # prewarm loads Whisper and Piper: about 3 s idle, over 10 s (the default limit)
-        # on a busy 2-core machine, where a killed process would only be started again
-        initialize_process_timeout=PROCESS_START_TIMEOUT_S,
     )
     logger.info(
         "worker capacity",
