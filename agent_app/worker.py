@@ -7,6 +7,7 @@ come from the livekit-agents CLI.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 
@@ -20,6 +21,9 @@ from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
 
+
+MODEL_LOAD_JOIN_SECONDS = 20.0
+"""Longest wait at exit for offline models still loading (inside the drain's grace)."""
 
 _setup_lock = threading.Lock()
 _done: set[str] = set()
@@ -48,7 +52,12 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
 
             init_vad()
             init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
-            warm_local_models(settings)  # Whisper and Piper load in the background: seconds
+            loader = warm_local_models(settings)  # Whisper, Piper: seconds, in background
+            if loader is not None:
+                # With the thread executor this is the worker's own process: exiting while
+                # a native model is half-loaded aborts it ("terminate called ..."), so a
+                # SIGTERM during start-up waits for the load to finish first.
+                atexit.register(loader.join, MODEL_LOAD_JOIN_SECONDS)
 
 
 def prewarm(proc: JobProcess) -> None:
