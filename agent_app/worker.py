@@ -20,7 +20,6 @@ from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
 
-
 _setup_lock = threading.Lock()
 _done: set[str] = set()
 
