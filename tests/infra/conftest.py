@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from tests.infra.helpers import (
     Tree,
     parse_bicep,
     require_tool,
+    run_in_repo,
     run_infra_python,
 )
 
@@ -47,13 +47,8 @@ def module(bicep: dict[str, Tree]) -> Any:
 def checkov_report() -> dict[str, Any]:
     """checkov's Bicep framework over bicep/, as its JSON report."""
     checkov = require_tool(CHECKOV)
-    done = subprocess.run(
-        [str(checkov), "-d", "bicep", "--framework", "bicep", "-o", "json", "--compact"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        check=False,
+    done = run_in_repo(
+        checkov, "-d", "bicep", "--framework", "bicep", "-o", "json", "--compact", timeout=600
     )
     try:
         report = json.loads(done.stdout)

@@ -34,17 +34,22 @@ def require_tool(path: Path) -> Path:
     return path
 
 
-def run_infra_python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run one of this folder's helper scripts under `.venv-infra/bin/python`."""
-    python = require_tool(INFRA_PYTHON)
+def run_in_repo(*command: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run a tool from the repo root, capturing its text output; a non-zero exit is the
+    caller's to judge (it asserts on the output, which says more than the code)."""
     return subprocess.run(
-        [str(python), str(HERE / script), *args],
+        [str(part) for part in command],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
+
+
+def run_infra_python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one of this folder's helper scripts under `.venv-infra/bin/python`."""
+    return run_in_repo(require_tool(INFRA_PYTHON), HERE / script, *args)
 
 
 def parse_bicep(paths: list[Path]) -> tuple[dict[str, Tree], dict[str, str]]:

@@ -6,13 +6,12 @@ shared checker `shared/tools/bicep-types/check.py` stands in for it."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.infra.helpers import ROOT
+from tests.infra.helpers import ROOT, run_in_repo
 
 CHECKER = Path("shared") / "tools" / "bicep-types" / "check.py"
 SUMMARY = re.compile(r"^(\d+) resources checked, (\d+) errors, (\d+) warnings$", re.MULTILINE)
@@ -29,14 +28,7 @@ def _checker() -> Path:
 
 
 def test_bicep_matches_the_azure_type_definitions() -> None:
-    done = subprocess.run(
-        [sys.executable, str(_checker()), str(ROOT / "bicep")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+    done = run_in_repo(sys.executable, _checker(), ROOT / "bicep")
     summary = SUMMARY.search(done.stdout)
     assert summary, f"the checker printed no summary (exit {done.returncode}): {done.stderr}"
     checked, errors, _warnings = (int(n) for n in summary.groups())

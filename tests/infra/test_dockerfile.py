@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
-from tests.infra.helpers import CHECKOV, ROOT, require_tool
+from tests.infra.helpers import CHECKOV, require_tool, run_in_repo
 
 
 def test_agent_dockerfile_passes_checkov_with_no_failures() -> None:
     checkov = require_tool(CHECKOV)
-    done = subprocess.run(
-        [str(checkov), "-f", "agent_app/Dockerfile", "--framework", "dockerfile", "-o", "json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
+    done = run_in_repo(
+        checkov, "-f", "agent_app/Dockerfile", "--framework", "dockerfile", "-o", "json"
     )
     report = json.loads(done.stdout)
     if isinstance(report, list):
