@@ -19,17 +19,22 @@ async def _no_uploads() -> list[dict[str, object]]:
     return []
 
 
-async def test_time_question_calls_the_time_tool() -> None:
+async def _answer_from_the_clock(question: str) -> str:
+    """The reply to ``question``, which must come from one call of the clock tool (at FIXED)."""
     async with OfflineLLM() as model, AgentSession(llm=model) as session:
         await session.start(
             ParleyAssistant(instructions="be brief", list_uploads=_no_uploads, clock=lambda: FIXED)
         )
-        result: RunResult[None] = await session.run(user_input="What time is it?")
+        result: RunResult[None] = await session.run(user_input=question)
         result.expect.next_event().is_function_call(name="get_current_time")
         result.expect.next_event().is_function_call_output()
         message = result.expect.next_event().is_message(role="assistant")
-        assert "09:41 UTC" in (message.event().item.text_content or "")
         result.expect.no_more_events()
+        return message.event().item.text_content or ""
+
+
+async def test_time_question_calls_the_time_tool() -> None:
+    assert "09:41 UTC" in await _answer_from_the_clock("What time is it?")
 
 
 async def test_document_question_searches_this_sessions_uploads() -> None:
@@ -68,15 +73,8 @@ async def test_anything_else_says_what_it_would_need_and_never_echoes() -> None:
 
 
 async def test_date_question_answers_the_date_from_the_clock_tool() -> None:
-    async with OfflineLLM() as model, AgentSession(llm=model) as session:
-        await session.start(
-            ParleyAssistant(instructions="x", list_uploads=_no_uploads, clock=lambda: FIXED)
-        )
-        result: RunResult[None] = await session.run(user_input="What's the date today?")
-        result.expect.next_event().is_function_call(name="get_current_time")
-        result.expect.next_event().is_function_call_output()
-        message = result.expect.next_event().is_message(role="assistant")
-        assert message.event().item.text_content == "Today is Friday, 17 May 2030."
+    reply = await _answer_from_the_clock("What's the date today?")
+    assert reply == "Today is Friday, 17 May 2030."
 
 
 @pytest.mark.parametrize(
