@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 from functions.uploads.documents.extract import Extracted, extract_plain
 from functions.uploads.documents.kinds import DocumentKind, content_type_fits, media_type
@@ -19,6 +20,8 @@ from functions.uploads.documents.zipcheck import check_docx_archive
 log = logging.getLogger(__name__)
 
 DEFAULT_POLICY: Final = DocumentPolicy()
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Which sniffed contents may carry which extension. Text is text: a .txt or .md may hold
 # JSON or a table, and CSV is loose enough that any text is accepted as CSV. Only .json
@@ -140,17 +143,18 @@ def inspect_document(
     return DocumentVerdict(True, kind, extracted.text, extracted.truncated, None, None)
 
 
-async def inspect_document_async(
-    data: bytes,
-    filename: str,
-    declared_content_type: str,
-    declared_size: int,
-    policy: DocumentPolicy = DEFAULT_POLICY,
-) -> DocumentVerdict:
-    """:func:`inspect_document` on a worker thread, so the event loop keeps serving."""
-    return await asyncio.to_thread(
-        inspect_document, data, filename, declared_content_type, declared_size, policy
-    )
+def _on_worker_thread(blocking: Callable[P, R]) -> Callable[P, Coroutine[None, None, R]]:
+    """``blocking`` as a coroutine function with the same parameters, run by
+    :func:`asyncio.to_thread` so the event loop keeps serving meanwhile."""
+
+    async def on_worker_thread(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(blocking, *args, **kwargs)
+
+    return on_worker_thread
+
+
+inspect_document_async = _on_worker_thread(inspect_document)
+""":func:`inspect_document` on a worker thread, so the event loop keeps serving."""
 
 
 def _checked_name(filename: str) -> str:
