@@ -10,6 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,30 +70,30 @@ def _present(doc: Document, include_text: bool) -> Document:
     return out
 
 
+@dataclass(frozen=True)
 class UploadService:
-    def __init__(
-        self,
-        container: ContainerProxy,
-        blobs: ContainerClient,
-        sas: UploadSasIssuer,
-        policy: DocumentPolicy,
-        sas_ttl: timedelta,
-        notify: Notifier | None = None,
-    ) -> None:
-        self._container = container
-        self._blobs = blobs
-        self._sas = sas
-        self._policy = policy
-        self._sas_ttl = sas_ttl
-        self._notify = notify
+    """Upload records, their blobs, and the processing between them."""
+
+    container: ContainerProxy
+    """Cosmos container of the upload records."""
+    blobs: ContainerClient
+    """Blob container the clients PUT their files into."""
+    sas: UploadSasIssuer
+    """Signs the write-only URL of one blob."""
+    policy: DocumentPolicy
+    """What a document may be (size, types) and how its text is extracted."""
+    sas_ttl: timedelta
+    """How long a ticket's URL stays writable."""
+    notify: Notifier | None = None
+    """Told about each upload that becomes ready (so the agent in the room hears of it)."""
 
     async def create(self, session_id: str, request: UploadRequest) -> dict[str, Any]:
-        problem = check_declared(request.filename, request.contentType, request.size, self._policy)
+        problem = check_declared(request.filename, request.contentType, request.size, self.policy)
         if problem is not None:
             raise _declared_problem(*problem)
         upload_id = secrets.token_hex(12)
         blob_name = blob_name_for(session_id, upload_id)
-        url, expiry = await self._sas.issue(blob_name, self._sas_ttl)
+        url, expiry = await self.sas.issue(blob_name, self.sas_ttl)
         doc: Document = {
             "id": upload_id,
             "uploadId": upload_id,
@@ -105,7 +106,7 @@ class UploadService:
             "roomName": request.roomName,
             "createdAt": utc_now_iso(),
         }
-        await self._container.create_item(doc)
+        await self.container.create_item(doc)
         return {
             "uploadId": upload_id,
             "uploadUrl": url,
@@ -114,7 +115,7 @@ class UploadService:
         }
 
     async def get(self, session_id: str, upload_id: str, include_text: bool) -> Document:
-        doc = await read_one(self._container, upload_id, session_id)
+        doc = await read_one(self.container, upload_id, session_id)
         if doc is None:
             raise NotFound("upload_not_found", "No such upload in this session.")
         return _present(doc, include_text)
@@ -122,7 +123,7 @@ class UploadService:
     async def list_for_session(self, session_id: str, include_text: bool) -> list[Document]:
         query = "SELECT * FROM c WHERE c.sessionId = @sid ORDER BY c.createdAt ASC"
         params: list[dict[str, object]] = [{"name": "@sid", "value": session_id}]
-        items = self._container.query_items(query, parameters=params, partition_key=session_id)
+        items = self.container.query_items(query, parameters=params, partition_key=session_id)
         return [_present(item, include_text) async for item in items]
 
     async def _claim(self, doc: Document) -> Document | None:
@@ -135,7 +136,7 @@ class UploadService:
         doc["status"] = "processing"
         doc["claimedAt"] = utc_now_iso()
         try:
-            written = await self._container.replace_item(
+            written = await self.container.replace_item(
                 item=doc["id"],
                 body=public(doc),
                 etag=doc["_etag"],
@@ -150,11 +151,11 @@ class UploadService:
     async def _save(self, doc: Document, **changes: Any) -> Document:
         doc = {**public(doc), **changes}
         doc.pop("claimedAt", None)
-        written = await self._container.replace_item(item=doc["id"], body=doc)
+        written = await self.container.replace_item(item=doc["id"], body=doc)
         return dict(written)
 
     async def complete(self, session_id: str, upload_id: str) -> Document:
-        doc = await read_one(self._container, upload_id, session_id)
+        doc = await read_one(self.container, upload_id, session_id)
         if doc is None:
             raise NotFound("upload_not_found", "No such upload in this session.")
         if doc["status"] in _FINAL:
@@ -163,12 +164,12 @@ class UploadService:
         if claimed is None:
             return _present(doc, include_text=False)
         result = await self._process(claimed)
-        if result["status"] == "ready" and self._notify is not None:
-            await self._notify(result)
+        if result["status"] == "ready" and self.notify is not None:
+            await self.notify(result)
         return _present(result, include_text=False)
 
     async def _process(self, doc: Document) -> Document:
-        blob = self._blobs.get_blob_client(doc["blobName"])
+        blob = self.blobs.get_blob_client(doc["blobName"])
         try:
             props = await blob.get_blob_properties()
         except ResourceNotFoundError:
@@ -178,17 +179,17 @@ class UploadService:
                 "upload_not_received", "The file has not been uploaded to its URL yet."
             ) from None
         real_size = int(props.size)
-        if real_size > self._policy.max_bytes:
+        if real_size > self.policy.max_bytes:
             return await self._reject(
                 doc,
                 "too_large",
-                f"The file is {real_size} bytes; the limit is {self._policy.max_bytes} bytes.",
+                f"The file is {real_size} bytes; the limit is {self.policy.max_bytes} bytes.",
             )
         downloader = await blob.download_blob(max_concurrency=1)
         data = await downloader.readall()
         try:
             verdict = await inspect_document_async(
-                data, doc["filename"], doc["contentType"], int(doc["size"]), self._policy
+                data, doc["filename"], doc["contentType"], int(doc["size"]), self.policy
             )
         except ExtractionUnavailable:
             # Our fault, not the file's: hand the upload back so a retry can process it.
