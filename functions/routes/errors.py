@@ -140,3 +140,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request body or parameters are invalid."},
     503: {"model": ErrorBody, "description": "A dependency is unavailable; retry shortly."},
 }
+
+
+def responses_with(errors: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """:data:`ERROR_RESPONSES` plus a route's own error statuses, each with its description."""
+    own: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody, "description": text} for status, text in errors.items()
+    }
+    return {**ERROR_RESPONSES, **own}

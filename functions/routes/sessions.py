@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -21,12 +21,11 @@ from functions.models import (
     TurnMetricsPage,
 )
 from functions.routes.deps import AgentDep, ReaderDep, ServicesDep, SessionIdPath
-from functions.routes.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from functions.routes.errors import ERROR_RESPONSES, ApiError, responses_with
 
 router = APIRouter(tags=["sessions"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "Unknown session."}
-}
+# Every route below on one session answers 404 for a session the caller may not see.
+SESSION_RESPONSES = responses_with({404: "Unknown session."})
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
 Continuation = Annotated[
     str | None, Query(max_length=4096, description="Token from the previous page.")
@@ -46,9 +45,7 @@ async def list_sessions(
     return SessionPage(items=[Session.model_validate(i) for i in items], continuation=token)
 
 
-@router.get(
-    "/sessions/{sessionId}", response_model=Session, responses={**ERROR_RESPONSES, **NOT_FOUND}
-)
+@router.get("/sessions/{sessionId}", response_model=Session, responses=SESSION_RESPONSES)
 async def get_session(sessionId: SessionIdPath, caller: ReaderDep, svc: ServicesDep) -> Session:
     """Lifecycle, participants, tracks and times of one session."""
     await svc.owners.admit(sessionId, caller, write=False)
@@ -61,7 +58,7 @@ async def get_session(sessionId: SessionIdPath, caller: ReaderDep, svc: Services
 @router.get(
     "/sessions/{sessionId}/transcript",
     response_model=TranscriptPage,
-    responses={**ERROR_RESPONSES, **NOT_FOUND},
+    responses=SESSION_RESPONSES,
 )
 async def read_transcript(
     sessionId: SessionIdPath,
@@ -80,7 +77,7 @@ async def read_transcript(
 @router.post(
     "/sessions/{sessionId}/transcript",
     response_model=Accepted,
-    responses={**ERROR_RESPONSES, **NOT_FOUND},
+    responses=SESSION_RESPONSES,
 )
 async def append_transcript(
     sessionId: SessionIdPath, body: SegmentBatch, caller: AgentDep, svc: ServicesDep
@@ -101,7 +98,7 @@ async def append_transcript(
 @router.post(
     "/sessions/{sessionId}/events",
     response_model=Accepted,
-    responses={**ERROR_RESPONSES, **NOT_FOUND},
+    responses=SESSION_RESPONSES,
 )
 async def append_events(
     sessionId: SessionIdPath, body: SessionEventBatch, caller: AgentDep, svc: ServicesDep
@@ -114,7 +111,7 @@ async def append_events(
 @router.get(
     "/sessions/{sessionId}/events",
     response_model=SessionEventPage,
-    responses={**ERROR_RESPONSES, **NOT_FOUND},
+    responses=SESSION_RESPONSES,
 )
 async def list_events(
     sessionId: SessionIdPath, caller: ReaderDep, svc: ServicesDep, limit: Limit = 500
@@ -128,7 +125,7 @@ async def list_events(
 @router.get(
     "/sessions/{sessionId}/metrics",
     response_model=TurnMetricsPage,
-    responses={**ERROR_RESPONSES, **NOT_FOUND},
+    responses=SESSION_RESPONSES,
 )
 async def turn_metrics(
     sessionId: SessionIdPath, caller: ReaderDep, svc: ServicesDep, limit: Limit = 1000

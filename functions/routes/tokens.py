@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from functions.core.auth import CallerKind
 from functions.models import TokenRequest, TokenResponse
 from functions.routes.deps import ServicesDep, TokenCallerDep
-from functions.routes.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from functions.routes.errors import ApiError, responses_with
 from functions.settings import DEFAULT_TENANT
 from functions.tokens.minting import (
     MAX_METADATA_BYTES,
@@ -28,12 +28,13 @@ router = APIRouter(tags=["tokens"])
     "/token",
     response_model=TokenResponse,
     summary="Mint a LiveKit participant token",
-    responses={
-        **ERROR_RESPONSES,
-        409: {"model": ErrorBody, "description": "Another tenant is using this room name."},
-        429: {"model": ErrorBody, "description": "Too many tokens for this identity."},
-        503: {"model": ErrorBody, "description": "Cannot check whether the room is free."},
-    },
+    responses=responses_with(
+        {
+            409: "Another tenant is using this room name.",
+            429: "Too many tokens for this identity.",
+            503: "Cannot check whether the room is free.",
+        }
+    ),
 )
 async def issue_token(
     body: TokenRequest, caller: TokenCallerDep, svc: ServicesDep

@@ -13,7 +13,7 @@ from functions.routes.deps import (
     ServicesDep,
     SessionIdPath,
 )
-from functions.routes.errors import ERROR_RESPONSES, ErrorBody
+from functions.routes.errors import responses_with
 
 router = APIRouter(tags=["uploads"])
 UploadIdPath = Annotated[str, Path(pattern=r"^[a-f0-9]{24}$")]
@@ -24,12 +24,13 @@ IncludeText = Annotated[bool, Query(description="Include the extracted text.")]
     "/sessions/{sessionId}/uploads",
     response_model=UploadTicket,
     status_code=201,
-    responses={
-        **ERROR_RESPONSES,
-        404: {"model": ErrorBody, "description": "Another tenant's session."},
-        413: {"model": ErrorBody, "description": "Declared size over the limit."},
-        415: {"model": ErrorBody, "description": "Type not accepted."},
-    },
+    responses=responses_with(
+        {
+            404: "Another tenant's session.",
+            413: "Declared size over the limit.",
+            415: "Type not accepted.",
+        }
+    ),
 )
 async def create_upload(
     sessionId: SessionIdPath, body: UploadRequest, caller: IntegratorOrAgentDep, svc: ServicesDep
@@ -44,11 +45,7 @@ async def create_upload(
 @router.post(
     "/sessions/{sessionId}/uploads/{uploadId}/complete",
     response_model=Upload,
-    responses={
-        **ERROR_RESPONSES,
-        404: {"model": ErrorBody, "description": "Unknown upload."},
-        409: {"model": ErrorBody, "description": "The file has not been PUT yet."},
-    },
+    responses=responses_with({404: "Unknown upload.", 409: "The file has not been PUT yet."}),
 )
 async def complete_upload(
     sessionId: SessionIdPath,
@@ -65,7 +62,7 @@ async def complete_upload(
 @router.get(
     "/sessions/{sessionId}/uploads/{uploadId}",
     response_model=Upload,
-    responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "Unknown upload."}},
+    responses=responses_with({404: "Unknown upload."}),
 )
 async def get_upload(
     sessionId: SessionIdPath,
@@ -82,7 +79,7 @@ async def get_upload(
 @router.get(
     "/sessions/{sessionId}/uploads",
     response_model=UploadList,
-    responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "Unknown session."}},
+    responses=responses_with({404: "Unknown session."}),
 )
 async def list_uploads(
     sessionId: SessionIdPath,
