@@ -77,9 +77,9 @@ def legacy_room_options() -> room_io.RoomOptions:
     return room_io.RoomOptions()
 
 
-def no_local_models(settings: AgentSettings) -> None:
+def no_local_models(settings: AgentSettings) -> list[str]:
     """The fakes need no offline models: loading Whisper or Piper would only add memory."""
-    return None
+    return []
 
 
 def install() -> None:
