@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic.config import JsonDict
@@ -19,6 +19,11 @@ LOCAL_ONLY: JsonDict = {"azure": False}
 DEFAULT_TENANT = "default"
 TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _TENANT_RE = re.compile(TENANT_PATTERN)
+
+
+def _local_only(default: Any, description: str) -> Any:
+    """A field that exists only for local development, so Bicep never has to supply it."""
+    return Field(default=default, description=description, json_schema_extra=LOCAL_ONLY)
 
 
 @dataclass(frozen=True)
@@ -89,35 +94,24 @@ class ApiSettings(BaseSettings):
         pattern=TENANT_PATTERN,
         description="The tenant that Easy Auth users (and loopback developers) belong to.",
     )
-    loopback_dev_auth: bool = Field(
-        default=False,
-        description=(
-            "Let unauthenticated loopback callers mint tokens and read sessions (the web "
-            "client and console under local `make up` only)."
-        ),
-        json_schema_extra=LOCAL_ONLY,
+    loopback_dev_auth: bool = _local_only(
+        False,
+        "Let unauthenticated loopback callers mint tokens and read sessions (the web "
+        "client and console under local `make up` only).",
     )
     cosmos_endpoint: str = Field(
         default="", description="Cosmos DB account endpoint (keyless via managed identity)."
     )
-    cosmos_key: SecretStr | None = Field(
-        default=None,
-        description="Cosmos key; only for the local emulator.",
-        json_schema_extra=LOCAL_ONLY,
-    )
+    cosmos_key: SecretStr | None = _local_only(None, "Cosmos key; only for the local emulator.")
     cosmos_database: str = Field(default="parley", description="Cosmos database name.")
     storage_account_url: str = Field(
         default="", description="Blob endpoint, e.g. https://<account>.blob.core.windows.net."
     )
-    storage_connection_string: SecretStr | None = Field(
-        default=None,
-        description="Blob connection string; only for the local emulator (Azurite).",
-        json_schema_extra=LOCAL_ONLY,
+    storage_connection_string: SecretStr | None = _local_only(
+        None, "Blob connection string; only for the local emulator (Azurite)."
     )
-    storage_public_url: str | None = Field(
-        default=None,
-        description="Blob endpoint as clients reach it, when it differs from the API's view.",
-        json_schema_extra=LOCAL_ONLY,
+    storage_public_url: str | None = _local_only(
+        None, "Blob endpoint as clients reach it, when it differs from the API's view."
     )
     uploads_container: str = Field(default="uploads", description="Blob container for uploads.")
     upload_max_bytes: int = Field(

@@ -14,16 +14,10 @@ def utc_now_iso() -> str:
 
 
 def earliest(a: str | None, b: str | None) -> str | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
+    """The earlier of two timestamps, ignoring a missing one."""
+    return min((stamp for stamp in (a, b) if stamp is not None), default=None)
 
 
 def latest(a: str | None, b: str | None) -> str | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
+    """The later of two timestamps, ignoring a missing one."""
+    return max((stamp for stamp in (a, b) if stamp is not None), default=None)

@@ -56,8 +56,13 @@ def new_session(session_id: str) -> Document:
     }
 
 
-def _find(items: list[Document], key: str, value: str) -> Document | None:
-    return next((item for item in items if item.get(key) == value), None)
+def _entry(items: list[Document], key: str, value: str, blank: Document) -> Document:
+    """The item whose ``key`` is ``value``; ``blank`` (with that key) is added when none is."""
+    found = next((item for item in items if item.get(key) == value), None)
+    if found is None:
+        found = {key: value, **blank}
+        items.append(found)
+    return found
 
 
 def _participant_state(p: Document) -> str:
@@ -67,10 +72,7 @@ def _participant_state(p: Document) -> str:
 def _merge_participant(doc: Document, info: models.ParticipantInfo, at: str, left: bool) -> None:
     if not info.sid:
         return
-    entry = _find(doc["participants"], "sid", info.sid)
-    if entry is None:
-        entry = {"sid": info.sid, "joinedAt": None, "leftAt": None}
-        doc["participants"].append(entry)
+    entry = _entry(doc["participants"], "sid", info.sid, {"joinedAt": None, "leftAt": None})
     entry["identity"] = info.identity or entry.get("identity")
     entry["name"] = info.name or entry.get("name")
     entry["kind"] = _PARTICIPANT_KIND.get(info.kind, "standard")
@@ -93,10 +95,8 @@ def _merge_track(doc: Document, event: WebhookEvent, at: str, unpublished: bool)
     track = event.track
     if not track.sid:
         return
-    entry = _find(doc["tracks"], "sid", track.sid)
-    if entry is None:
-        entry = {"sid": track.sid, "publishedAt": None, "unpublishedAt": None}
-        doc["tracks"].append(entry)
+    blank = {"publishedAt": None, "unpublishedAt": None}
+    entry = _entry(doc["tracks"], "sid", track.sid, blank)
     entry["participantSid"] = event.participant.sid or entry.get("participantSid")
     entry["type"] = _TRACK_TYPE.get(track.type, "unknown")
     entry["source"] = _TRACK_SOURCE.get(track.source, "unknown")
@@ -109,10 +109,9 @@ def _merge_track(doc: Document, event: WebhookEvent, at: str, unpublished: bool)
 def _merge_egress(doc: Document, info: egress_pb.EgressInfo, at: str) -> None:
     if not info.egress_id:
         return
-    entry = _find(doc["egress"], "egressId", info.egress_id)
-    if entry is None:
-        entry = {"egressId": info.egress_id, "status": "starting", "updatedAt": None}
-        doc["egress"].append(entry)
+    entry = _entry(
+        doc["egress"], "egressId", info.egress_id, {"status": "starting", "updatedAt": None}
+    )
     status = _EGRESS_STATUS.get(info.status, "starting")
     if _EGRESS_RANK.get(status, 0) >= _EGRESS_RANK.get(entry["status"], 0):
         entry["status"] = status

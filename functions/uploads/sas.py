@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from azure.storage.blob import BlobSasPermissions, UserDelegationKey, generate_blob_sas
 from azure.storage.blob.aio import BlobServiceClient
@@ -42,32 +43,23 @@ class UploadSasIssuer:
         """A URL allowing create+write of ``blob_name`` only, until the returned expiry."""
         now = datetime.now(UTC)
         expiry = now + ttl
-        permission = BlobSasPermissions(create=True, write=True)
-        account_key = self._service.credential.account_key if self._has_account_key() else None
-        if account_key:
-            token = generate_blob_sas(
-                account_name=self._service.account_name or "",
-                container_name=self._container,
-                blob_name=blob_name,
-                account_key=account_key,
-                permission=permission,
-                expiry=expiry,
-                start=now - _CLOCK_SKEW,
-                protocol=None,
-            )
+        # The emulator signs with its account key (over http); Azure with a user delegation key.
+        signer: dict[str, Any]
+        if account_key := self._account_key():
+            signer = {"account_key": account_key, "protocol": None}
         else:
             key = await self._user_delegation_key(now)
-            token = generate_blob_sas(
-                account_name=self._service.account_name or "",
-                container_name=self._container,
-                blob_name=blob_name,
-                user_delegation_key=key,
-                permission=permission,
-                expiry=expiry,
-                start=now - _CLOCK_SKEW,
-                protocol="https",
-            )
+            signer = {"user_delegation_key": key, "protocol": "https"}
+        token = generate_blob_sas(
+            account_name=self._service.account_name or "",
+            container_name=self._container,
+            blob_name=blob_name,
+            permission=BlobSasPermissions(create=True, write=True),
+            expiry=expiry,
+            start=now - _CLOCK_SKEW,
+            **signer,
+        )
         return f"{self._public_url}/{self._container}/{blob_name}?{token}", expiry
 
-    def _has_account_key(self) -> bool:
-        return hasattr(self._service.credential, "account_key")
+    def _account_key(self) -> str | None:
+        return getattr(self._service.credential, "account_key", None) or None

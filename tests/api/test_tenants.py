@@ -69,6 +69,19 @@ async def post_event(client: httpx.AsyncClient, kind: str, sid: str, room: str) 
     assert resp.status_code == 200, resp.text
 
 
+async def agent_writes_segment(
+    client: httpx.AsyncClient, sid: str, tenant: str, role: str, text: str
+) -> None:
+    """The agent writes turn 0 of ``sid``, naming the tenant its dispatch gave it."""
+    segment = {"id": f"{sid}-000000-{role}", "role": role, "text": text, "turnIndex": 0}
+    resp = await client.post(
+        f"/api/sessions/{sid}/transcript",
+        json={"segments": [segment]},
+        headers={**AGENT, "x-parley-tenant": tenant},
+    )
+    assert resp.status_code == 200, resp.text
+
+
 async def acme_session(client: httpx.AsyncClient) -> tuple[str, str]:
     """A call of tenant acme: acme mints a token, LiveKit reports the room started, the
     agent writes a transcript segment and an event, acme uploads a document."""
@@ -76,13 +89,7 @@ async def acme_session(client: httpx.AsyncClient) -> tuple[str, str]:
     sid = f"RM_{uuid.uuid4().hex[:12]}"
     assert (await token(client, ACME, room)).status_code == 200
     await post_event(client, "room_started", sid, room)
-    segment = {"id": f"{sid}-000000-assistant", "role": "assistant", "text": "Hi", "turnIndex": 0}
-    resp = await client.post(
-        f"/api/sessions/{sid}/transcript",
-        json={"segments": [segment]},
-        headers={**AGENT, "x-parley-tenant": "acme"},
-    )
-    assert resp.status_code == 200, resp.text
+    await agent_writes_segment(client, sid, "acme", "assistant", "Hi")
     event = {"id": "ev-1", "type": "participant_connected", "at": "2026-11-29T08:00:00.000Z"}
     resp = await client.post(f"/api/sessions/{sid}/events", json={"events": [event]}, headers=AGENT)
     assert resp.status_code == 200, resp.text
@@ -214,13 +221,7 @@ async def test_the_agent_writes_into_the_session_of_the_tenant_it_serves(
     sid = f"RM_{uuid.uuid4().hex[:12]}"
     room = f"globex-{uuid.uuid4().hex[:8]}"
     assert (await token(client, GLOBEX, room)).status_code == 200
-    segment = {"id": f"{sid}-000000-user", "role": "user", "text": "hello", "turnIndex": 0}
-    resp = await client.post(
-        f"/api/sessions/{sid}/transcript",
-        json={"segments": [segment]},
-        headers={**AGENT, "x-parley-tenant": "globex"},
-    )
-    assert resp.status_code == 200, resp.text
+    await agent_writes_segment(client, sid, "globex", "user", "hello")
     await post_event(client, "room_started", sid, room)
     assert (await client.get(f"/api/sessions/{sid}/transcript", headers=ACME)).status_code == 404
     mine = await client.get(f"/api/sessions/{sid}/transcript", headers=GLOBEX)
