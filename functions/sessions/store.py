@@ -54,10 +54,12 @@ class SessionStore:
             query += " AND c.roomName = @room"
             params.append({"name": "@room", "value": room})
         query += " ORDER BY c.createdAt DESC"
+        # unwrap before the query exists: a refused token then leaves nothing unawaited
+        cosmos_token = unwrap(continuation)
         async with continuing(continuation):
             pages = self._container.query_items(
                 query, parameters=params, max_item_count=limit
-            ).by_page(unwrap(continuation))
+            ).by_page(cosmos_token)
             async for page in pages:
                 items = [_present(item) async for item in page]
                 token: str | None = getattr(pages, "continuation_token", None)

@@ -58,10 +58,12 @@ class TranscriptStore:
     ) -> tuple[list[Document], str | None]:
         query = "SELECT * FROM c WHERE c.sessionId = @sid ORDER BY c.turnIndex ASC"
         params: list[dict[str, object]] = [{"name": "@sid", "value": session_id}]
+        # unwrap before the query exists: a refused token then leaves nothing unawaited
+        cosmos_token = unwrap(continuation)
         async with continuing(continuation):
             pages = self._container.query_items(
                 query, parameters=params, partition_key=session_id, max_item_count=limit
-            ).by_page(unwrap(continuation))
+            ).by_page(cosmos_token)
             async for page in pages:
                 items = []
                 async for item in page:
