@@ -1,7 +1,7 @@
 # The browser client (web/) and the operator console (web/console/): TypeScript bundled by
 # esbuild into web/dist and web/dist/console, which the API serves at /app/ and /console/.
 # File-based: each bundle is rebuilt only when one of its sources changes.
-WEB_SOURCES := $(shell find web/src -name '*.ts' 2>/dev/null) web/index.html web/styles.css web/tsconfig.json
+WEB_SOURCES := $(shell find web/src -name '*.ts' 2>/dev/null) web/index.html web/base.css web/styles.css web/tsconfig.json
 CONSOLE_SOURCES := $(shell find web/console/src -name '*.ts' 2>/dev/null) web/console/index.html web/console/console.css web/tsconfig.json
 ESBUILD := node_modules/.bin/esbuild
 TSC := node_modules/.bin/tsc
@@ -11,10 +11,12 @@ TSC := node_modules/.bin/tsc
 web: web/dist/app.js web/dist/console/console.js ## build the web client and the console into web/dist
 
 # app.js is written last so that its time stamp covers the copied page and stylesheet.
+# A stylesheet is bundled, not copied: esbuild inlines the shared web/base.css it @imports.
 web/dist/app.js: $(WEB_SOURCES) | node_modules/.installed
 	@echo "==> building the web client into web/dist"
 	@mkdir -p web/dist
-	cp web/index.html web/styles.css web/dist/
+	cp web/index.html web/dist/
+	$(ESBUILD) web/styles.css --bundle --log-level=warning --outfile=web/dist/styles.css
 	$(ESBUILD) web/src/main.ts --bundle --format=esm --target=es2020 --minify --sourcemap \
 		--log-level=warning --outfile=$@
 
