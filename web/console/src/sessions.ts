@@ -13,7 +13,11 @@ export async function renderSessions(main: HTMLElement): Promise<void> {
   const table = h(
     'table',
     { class: 'sessions', 'data-testid': 'sessions' },
-    h('caption', { class: 'muted' }, `${items.length} most recent sessions, newest first`),
+    h(
+      'caption',
+      { class: 'muted' },
+      `${items.length} most recent ${items.length === 1 ? 'session' : 'sessions'}, newest first`,
+    ),
     h(
       'thead',
       {},
