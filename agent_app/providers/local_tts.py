@@ -8,8 +8,10 @@ import threading
 
 import espeakng_loader
 import numpy as np
-from livekit.agents import APIConnectionError, tts, utils
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
+from livekit.agents import APIConnectionError, tts
+from livekit.agents.types import APIConnectOptions
+
+from agent_app.providers.offline_tts import OfflineTTS
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _ESPEAK_CHARS_UTF8 = 1
@@ -80,16 +82,12 @@ class _ESpeak:
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
 
-class ESpeakTTS(tts.TTS[None]):
-    """Non-streaming TTS; the session splits text into sentences for it."""
+class ESpeakTTS(OfflineTTS):
+    """eSpeak NG: formant synthesis, robotic but instant and always installed."""
 
     def __init__(self, *, voice: str = "en-us", words_per_minute: int = 160) -> None:
         engine = _ESpeak.get()
-        super().__init__(
-            capabilities=tts.TTSCapabilities(streaming=False),
-            sample_rate=engine.sample_rate,
-            num_channels=1,
-        )
+        super().__init__(sample_rate=engine.sample_rate)
         self._engine = engine
         self._voice = voice
         self._wpm = words_per_minute
@@ -98,35 +96,16 @@ class ESpeakTTS(tts.TTS[None]):
     def model(self) -> str:
         return f"espeak-ng:{self._voice}"
 
-    @property
-    def provider(self) -> str:
-        return "local"
-
     def synthesize_pcm(self, text: str) -> np.ndarray:
         """Blocking synthesis, also used by tests to make speech."""
         return self._engine.synthesize(text, voice=self._voice, words_per_minute=self._wpm)
 
-    def synthesize(
-        self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
-    ) -> tts.ChunkedStream:
-        return _ESpeakStream(tts=self, input_text=text, conn_options=conn_options)
-
-
-class _ESpeakStream(tts.ChunkedStream):
-    def __init__(self, *, tts: ESpeakTTS, input_text: str, conn_options: APIConnectOptions):
-        super().__init__(tts=tts, input_text=input_text, conn_options=conn_options)
-        self._espeak = tts
-
-    async def _run(self, output_emitter: tts.AudioEmitter) -> None:
+    async def speak(
+        self, text: str, output_emitter: tts.AudioEmitter, conn_options: APIConnectOptions
+    ) -> None:
         try:
-            pcm = await asyncio.to_thread(self._espeak.synthesize_pcm, self.input_text)
+            pcm = await asyncio.to_thread(self.synthesize_pcm, text)
         except Exception as e:
             raise APIConnectionError(f"eSpeak failed: {e}") from e
-        output_emitter.initialize(
-            request_id=utils.shortuuid(),
-            sample_rate=self._espeak.sample_rate,
-            num_channels=1,
-            mime_type="audio/pcm",
-        )
+        self.open_pcm(output_emitter)
         output_emitter.push(pcm.tobytes())
-        output_emitter.flush()

@@ -21,10 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
-from livekit.agents import APIConnectionError, tts, utils
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions
+from livekit.agents import APIConnectionError, tts
+from livekit.agents.types import APIConnectOptions
 
 from agent_app.providers.model_files import piper_voice_files
+from agent_app.providers.offline_tts import OfflineTTS
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -64,28 +65,20 @@ def load_voice(cpu_threads: int) -> PiperVoice:
         return voice
 
 
-class PiperTTS(tts.TTS[None]):
-    """Non-streaming TTS; the session splits text into sentences for it."""
+class PiperTTS(OfflineTTS):
+    """Piper's ``joe`` voice: natural, one sentence at a time on its own thread."""
 
     def __init__(self, *, cpu_threads: int = 1) -> None:
         # the rate from the voice's config; the model itself loads on first use (or in
         # prewarm's background loader), on the synthesis thread
         _, config = piper_voice_files()
         rate = int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
-        super().__init__(
-            capabilities=tts.TTSCapabilities(streaming=False),
-            sample_rate=rate,
-            num_channels=1,
-        )
+        super().__init__(sample_rate=rate)
         self._threads = cpu_threads
 
     @property
     def model(self) -> str:
         return VOICE_NAME
-
-    @property
-    def provider(self) -> str:
-        return "local"
 
     def sentences_pcm(self, text: str) -> Iterator[np.ndarray]:
         """int16 mono samples at ``sample_rate``, one array per sentence (blocking)."""
@@ -97,32 +90,18 @@ class PiperTTS(tts.TTS[None]):
         parts = list(self.sentences_pcm(text))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
-    def synthesize(
-        self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
-    ) -> tts.ChunkedStream:
-        return _PiperStream(tts=self, input_text=text, conn_options=conn_options)
-
-
-class _PiperStream(tts.ChunkedStream):
-    def __init__(self, *, tts: PiperTTS, input_text: str, conn_options: APIConnectOptions):
-        super().__init__(tts=tts, input_text=input_text, conn_options=conn_options)
-        self._piper = tts
-
-    async def _run(self, output_emitter: tts.AudioEmitter) -> None:
-        output_emitter.initialize(
-            request_id=utils.shortuuid(),
-            sample_rate=self._piper.sample_rate,
-            num_channels=1,
-            mime_type="audio/pcm",
-        )
+    async def speak(
+        self, text: str, output_emitter: tts.AudioEmitter, conn_options: APIConnectOptions
+    ) -> None:
+        self.open_pcm(output_emitter)
         loop = asyncio.get_running_loop()
-        sentences = self._piper.sentences_pcm(self.input_text)
+        sentences = self.sentences_pcm(text)
         done = object()
         try:
             while True:
                 pcm = await asyncio.wait_for(
                     loop.run_in_executor(_synthesis, next, sentences, done),
-                    timeout=self._conn_options.timeout,
+                    timeout=conn_options.timeout,
                 )
                 if pcm is done:
                     break
@@ -132,4 +111,3 @@ class _PiperStream(tts.ChunkedStream):
             raise APIConnectionError("Piper took too long") from e
         except Exception as e:  # a native synthesis failure is a provider failure
             raise APIConnectionError(f"Piper failed: {e}") from e
-        output_emitter.flush()
