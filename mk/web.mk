@@ -2,7 +2,7 @@
 # esbuild into web/dist and web/dist/console, which the API serves at /app/ and /console/.
 # File-based: each bundle is rebuilt only when one of its sources changes.
 WEB_SOURCES := $(shell find web/src -name '*.ts' 2>/dev/null) web/index.html web/base.css web/styles.css web/tsconfig.json
-CONSOLE_SOURCES := $(shell find web/console/src -name '*.ts' 2>/dev/null) web/console/index.html web/console/console.css web/tsconfig.json
+CONSOLE_SOURCES := $(shell find web/console/src -name '*.ts' 2>/dev/null) web/console/index.html web/base.css web/console/console.css web/tsconfig.json
 ESBUILD := node_modules/.bin/esbuild
 TSC := node_modules/.bin/tsc
 
@@ -24,7 +24,8 @@ web/dist/app.js: $(WEB_SOURCES) | node_modules/.installed
 web/dist/console/console.js: $(CONSOLE_SOURCES) | node_modules/.installed
 	@echo "==> building the console into web/dist/console"
 	@mkdir -p web/dist/console
-	cp web/console/index.html web/console/console.css web/dist/console/
+	cp web/console/index.html web/dist/console/
+	$(ESBUILD) web/console/console.css --bundle --log-level=warning --outfile=web/dist/console/console.css
 	$(ESBUILD) web/console/src/main.ts --bundle --format=esm --target=es2020 --minify --sourcemap \
 		--log-level=warning --outfile=$@
 
