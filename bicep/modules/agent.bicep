@@ -31,7 +31,7 @@ param maxReplicas int = 10
 @maxValue(95)
 param cpuScaleThreshold int = 50
 @description('Concurrent calls one worker carries per vCPU, measured with `make bench-capacity` (CALLS_PER_CORE); its load is active calls over this times its vCPU.')
-param callsPerCore string = '10'
+param callsPerCore string = '2'
 @description('Fraction of its call capacity at which a worker reports itself full and LiveKit offers it no more jobs (LOAD_THRESHOLD).')
 param loadThreshold string = '1.0'
 @description('thread: every call in the worker process (least memory per call); process: one process per call (isolated, about 80 MB more per call). JOB_EXECUTOR.')
@@ -44,7 +44,7 @@ param jobExecutor string = 'thread'
 param sessionScaleRuleEnabled bool = true
 @description('Active calls per replica KEDA aims for: below a replica\'s capacity (callsPerCore x cpu) so a new call finds a warm worker with room.')
 @minValue(1)
-param targetSessionsPerReplica int = 7
+param targetSessionsPerReplica int = 1
 @description('Seconds a stopping replica lets its calls finish (DRAIN_TIMEOUT_SECONDS).')
 @minValue(1)
 @maxValue(570)
