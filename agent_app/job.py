@@ -18,6 +18,7 @@ from livekit.agents import (
     llm,
     vad,
 )
+from livekit.agents.voice.turn import TurnDetectionMode
 
 from agent_app import redaction, room_audio, telemetry
 from agent_app.api_client import ParleyApi
@@ -68,11 +69,15 @@ class DispatchMetadata:
 
 
 def turn_handling(settings: AgentSettings | None = None) -> TurnHandlingOptions:
-    """Local v1-mini end-of-turn model (dev mode would pick a cloud one), the configured
-    endpointing delays, and VAD barge-in."""
+    """End of turn by the local v1-mini model (dev mode would pick a cloud one) or, with
+    ``TURN_DETECTION=vad``, by silence alone; the configured endpointing delays; VAD
+    barge-in."""
     settings = settings or AgentSettings()
+    detection: TurnDetectionMode = (
+        inference.TurnDetector(version="v1-mini") if settings.turn_detection == "model" else "vad"
+    )
     return TurnHandlingOptions(
-        turn_detection=inference.TurnDetector(version="v1-mini"),
+        turn_detection=detection,
         endpointing={
             "min_delay": settings.min_endpointing_delay_seconds,
             "max_delay": settings.max_endpointing_delay_seconds,
@@ -278,7 +283,11 @@ async def entrypoint(ctx: JobContext) -> None:
         await parley.close(max(1.0, settings.job_shutdown_timeout_seconds - 1.0))
 
     ctx.add_shutdown_callback(on_shutdown)
-    await parley.session.start(agent=agent, room=ctx.room, room_options=room_audio.room_options())
+    # session_host=False: no remote session over the room, which would let a participant
+    # observe and drive this session, and costs a data-stream write per session event
+    await parley.session.start(
+        agent=agent, room=ctx.room, room_options=room_audio.room_options(), session_host=False
+    )
     parley.greet(profile.greeting)
 
 

@@ -117,6 +117,25 @@ class AgentSettings(BaseSettings):
     # default (one per CPU in production).
     num_idle_processes: int | None = Field(default=None, ge=0)
 
+    # livekit.rtc hands every native log record (about 250 a second per call, nearly all
+    # debug) to Python to be dropped there; off, the native side filters by RUST_LOG
+    # (default warn) and writes to stderr (agent_app/native_logs.py). True restores
+    # the capture into Python logging, at about a fifth more worker CPU.
+    rtc_log_capture: bool = Field(default=False, json_schema_extra={"azure": False})
+
+    # livekit-agents samples each call's event loop to report blocks (telemetry spans and
+    # a warning); its tick is a fifth of this threshold (at least 20 ms, at most 50 ms),
+    # two wake-ups per tick per call. Blocks under a quarter second are not audible
+    # stalls, so 250 ms reports what matters at 40 wake-ups a second instead of 100.
+    # 0 turns the monitor off.
+    loop_block_warn_ms: int = Field(default=250, ge=0, json_schema_extra={"azure": False})
+
+    # Who decides the user has finished: "model" is livekit's v1-mini end-of-turn model on
+    # the last 1.2 s of audio (about 65 ms of CPU per pause, on the turn's critical path);
+    # "vad" replies after MIN_ENDPOINTING_DELAY_SECONDS of silence, whatever was said
+    # (cheaper, more calls per core, but it cuts in on users who pause mid-sentence).
+    turn_detection: Literal["model", "vad"] = "model"
+
     # End of turn: after the user stops, wait at least the min delay; when the end-of-turn
     # model judges the sentence unfinished, wait up to the max delay for more.
     min_endpointing_delay_seconds: float = Field(default=0.3, gt=0)

@@ -8,12 +8,15 @@ come from the livekit-agents CLI.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, inference
 
 from agent_app import capacity, redaction, telemetry
+from agent_app.inline_executor import InlineExecutor
 from agent_app.job import entrypoint
+from agent_app.native_logs import keep_native_logs_native
 from agent_app.providers.factory import import_plugins, warm_local_models
 from agent_app.recovery.liveness import LivenessOptions, Watchdog, livekit_remover
 from agent_app.settings import AgentSettings
@@ -33,12 +36,17 @@ def _once(step: str) -> bool:
 
 
 def setup_process(settings: AgentSettings, *, models: bool) -> None:
-    """Process-wide set-up, each part once per process: log redaction, telemetry
-    exporters and cloud plugins, then (``models``) the native VAD and end-of-turn models.
+    """Process-wide set-up, each part once per process: livekit.rtc's native logs and
+    loop monitor, log redaction, telemetry exporters and cloud plugins, then (``models``)
+    the native VAD and end-of-turn models.
     With the thread executor the worker and every job's prewarm share one process, and
     exporters must not be installed twice."""
     with _setup_lock:
         if _once("process"):
+            if not settings.rtc_log_capture:
+                keep_native_logs_native()  # before anything starts livekit.rtc's runtime
+            # read by livekit-agents when it starts monitoring a loop, after this
+            os.environ["LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS"] = str(settings.loop_block_warn_ms)
             redaction.install(settings)
             telemetry.configure(settings)
             import_plugins(settings)  # only what the chains use, so start-up stays fast
@@ -46,7 +54,8 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
             from livekit.local_inference import init_eot, init_vad
 
             init_vad()
-            init_eot()  # the v1-mini end-of-turn model, bundled with livekit-local-inference
+            if settings.turn_detection == "model":
+                init_eot()  # the v1-mini end-of-turn model (~108 MB), in livekit-local-inference
             warm_local_models(settings)  # Whisper and Piper: seconds, so never inside a call
 
 
@@ -56,7 +65,8 @@ def prewarm(proc: JobProcess) -> None:
     settings = AgentSettings()
     setup_process(settings, models=True)
     proc.userdata["settings"] = settings
-    proc.userdata["vad"] = inference.VAD()
+    # scored in place: the hand-off to a thread per call cost more than the inference
+    proc.userdata["vad"] = inference.VAD(executor=InlineExecutor())
 
 
 EXECUTORS = {"thread": JobExecutorType.THREAD, "process": JobExecutorType.PROCESS}

@@ -130,6 +130,12 @@ param agentLoadThreshold string = '1.0'
   'process'
 ])
 param agentJobExecutor string = 'thread'
+@description('End of turn: model (livekit v1-mini end-of-turn model) or vad (silence alone: cheaper, more calls per core, cuts in on pauses). TURN_DETECTION.')
+@allowed([
+  'model'
+  'vad'
+])
+param agentTurnDetection string = 'model'
 param agentSessionScaleRuleEnabled bool = true
 @description('Active calls per replica KEDA aims for: about 70% of agentCallsPerCore x agentCpu.')
 @minValue(1)
@@ -455,6 +461,7 @@ module agent 'modules/agent.bicep' = {
     callsPerCore: agentCallsPerCore
     loadThreshold: agentLoadThreshold
     jobExecutor: agentJobExecutor
+    turnDetection: agentTurnDetection
     sessionScaleRuleEnabled: agentSessionScaleRuleEnabled
     targetSessionsPerReplica: agentTargetSessionsPerReplica
     drainTimeoutSeconds: agentDrainTimeoutSeconds

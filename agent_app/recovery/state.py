@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import redis.asyncio as redis
@@ -45,7 +45,9 @@ class SessionSnapshot:
     """Unix time of the last write."""
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        # every field is JSON already: no asdict(), whose deep copy of the whole chat in
+        # Python was most of a write's cost
+        return json.dumps(vars(self), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> SessionSnapshot:

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import httpx
 
+from agent_app.native_logs import keep_native_logs_native
 from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
@@ -88,8 +89,12 @@ def worker_env(args: argparse.Namespace, redis_url: str | None) -> dict[str, str
         "BENCH_STT": args.stt,
         "BENCH_MEDIA": args.media,
         "JOB_EXECUTOR": args.executor,
-        # the benchmark wants latency to degrade, not calls refused
+        "TURN_DETECTION": args.turn_detection,
+        # the benchmark wants latency to degrade, not calls refused: neither by the worker
+        # (LOAD_THRESHOLD) nor by the server, which offers no job to a worker whose load is
+        # above its target_load (harness.livekit sets 2.0; CALLS_PER_CORE would pass it)
         "LOAD_THRESHOLD": "inf",
+        "MAX_CALLS": str(10 * args.max_calls),
         "MIN_ENDPOINTING_DELAY_SECONDS": str(ENDPOINTING_S),
         "MAX_ENDPOINTING_DELAY_SECONDS": str(ENDPOINTING_S),
         "LOG_LEVEL": "INFO",
@@ -210,6 +215,9 @@ async def run_level(
 
 
 async def measure(args: argparse.Namespace, work: Path) -> int:
+    # the callers are livekit.rtc clients too: without capture, their native debug logs
+    # cost no Python time on the stack core (agent_app/native_logs.py)
+    keep_native_logs_native()
     worker_core, stack_core = args.worker_core, args.stack_core
     latencies = Latencies()
     print(
@@ -217,7 +225,8 @@ async def measure(args: argparse.Namespace, work: Path) -> int:
         f"core {stack_core}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
     print(
-        f"worker: {args.executor} executor, {args.stt} STT, {args.media} room input, idle jobs "
+        f"worker: {args.executor} executor, {args.stt} STT, {args.media} room input, end of "
+        f"turn by {args.turn_detection}, idle jobs "
         f"{'default' if args.idle is None else args.idle}; providers fixed: STT "
         f"{latencies.stt * 1000:.0f} ms, LLM TTFT {latencies.llm_ttft * 1000:.0f} ms, "
         f"TTS TTFB {latencies.tts_ttfb * 1000:.0f} ms; endpointing {ENDPOINTING_S * 1000:.0f} ms"
@@ -265,7 +274,7 @@ async def levels(
     rng = random.Random(12)
     baseline: float | None = None
     held: list[Level] = []
-    counts = [1, 2, *range(4, args.max_calls + 1, 2)]
+    counts = args.calls or [1, 2, *range(4, args.max_calls + 1, 2)]
     with Sampler() as sampler:
         for n in counts:
             turns = max(MIN_TURNS, math.ceil(args.samples / n))
@@ -362,6 +371,12 @@ def main() -> int:
     )
     parser.add_argument("--executor", choices=["thread", "process"], default="thread")
     parser.add_argument("--stt", choices=["streaming", "batch"], default="streaming")
+    parser.add_argument(
+        "--turn-detection",
+        choices=["model", "vad"],
+        default="model",
+        help="TURN_DETECTION: the v1-mini end-of-turn model (default) or silence alone",
+    )
     parser.add_argument("--idle", type=int, help="NUM_IDLE_PROCESSES (default: the worker's)")
     parser.add_argument(
         "--media",
@@ -370,6 +385,11 @@ def main() -> int:
         help="room input: agent_app.room_audio's (16 kHz, no gain control) or livekit's default",
     )
     parser.add_argument("--max-calls", type=int, default=40)
+    parser.add_argument(
+        "--calls",
+        type=lambda text: [int(n) for n in text.split(",")],
+        help="measure these levels only, e.g. 1,8 (the first is the baseline)",
+    )
     parser.add_argument("--samples", type=int, default=16, help="turns measured per level")
     parser.add_argument("--worker-core", type=int, default=0)
     parser.add_argument("--stack-core", type=int, default=1)

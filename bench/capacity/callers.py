@@ -5,8 +5,9 @@ greeting, then says its sentences one by one over real WebRTC and times each spo
 reply. What keeps hundreds of calls per core possible on the callers' side:
 
 - each sentence becomes 20 ms ``AudioFrame`` objects once, shared by every call;
-- a microphone task per call pushes those frames (or one shared silent frame), paced
-  by the audio source's own queue, with no per-frame work besides the push;
+- a microphone task per call pushes those frames, paced by the audio source's own
+  queue, and nothing between sentences: the source's native clock then feeds WebRTC
+  silence by itself (50 pushes a second per call less on the callers' core);
 - the ear listens at 16 kHz in 20 ms frames and tests one peak per frame.
 
 Voice-to-voice is timed from the moment the caller's last voiced frame leaves its
@@ -63,11 +64,6 @@ def utterance(text: str) -> Utterance:
     return Utterance(text, tuple(frames), last_voiced)
 
 
-SILENCE = rtc.AudioFrame(
-    bytes(SEND_RATE * FRAME_MS // 1000 * 2), SEND_RATE, 1, SEND_RATE * FRAME_MS // 1000
-)
-
-
 @dataclass
 class Turn:
     said: str
@@ -92,8 +88,8 @@ class CallOutcome:
 
 
 class Microphone:
-    """Sends silence until told to say an utterance; returns when its last voiced frame
-    has been handed to WebRTC."""
+    """Says utterances when told (the source sends silence in between); returns when the
+    last voiced frame has been handed to WebRTC."""
 
     def __init__(self, source: rtc.AudioSource) -> None:
         self._source = source
@@ -107,10 +103,7 @@ class Microphone:
     async def run(self) -> None:
         source = self._source
         while True:
-            if self._queue.empty():
-                await source.capture_frame(SILENCE)
-                continue
-            what, done = self._queue.get_nowait()
+            what, done = await self._queue.get()
             spoke_until = time.perf_counter()
             for i, frame in enumerate(what.frames):
                 await source.capture_frame(frame)

@@ -34,6 +34,12 @@ param cpuScaleThreshold int = 50
 param callsPerCore string = '2'
 @description('Fraction of its call capacity at which a worker reports itself full and LiveKit offers it no more jobs (LOAD_THRESHOLD).')
 param loadThreshold string = '1.0'
+@description('End of turn: model (livekit v1-mini end-of-turn model, about 65 ms of CPU per pause) or vad (silence alone). TURN_DETECTION.')
+@allowed([
+  'model'
+  'vad'
+])
+param turnDetection string = 'model'
 @description('thread: every call in the worker process (least memory per call); process: one process per call (isolated, about 80 MB more per call). JOB_EXECUTOR.')
 @allowed([
   'thread'
@@ -188,6 +194,10 @@ var plainEnv = [
   {
     name: 'JOB_EXECUTOR'
     value: jobExecutor
+  }
+  {
+    name: 'TURN_DETECTION'
+    value: turnDetection
   }
   {
     name: 'PERSONA'

@@ -70,6 +70,8 @@ def test_local_only_fields_are_marked_for_the_infra_check() -> None:
         "local_stt_beam_size",
         "local_tts_voice",
         "local_tts_threads",
+        "rtc_log_capture",
+        "loop_block_warn_ms",
     }
 
 
@@ -100,3 +102,15 @@ def test_document_search_prefers_matching_passages() -> None:
     )
     assert "a.txt begins" in documents.search(docs, "summarise the document")
     assert "No documents" in documents.search([], "anything")
+
+
+def test_turn_detection_is_the_model_or_silence_alone() -> None:
+    from livekit.agents import inference
+
+    from agent_app.job import turn_handling
+
+    model = turn_handling(AgentSettings())["turn_detection"]
+    assert isinstance(model, inference.TurnDetector)
+    assert turn_handling(AgentSettings(turn_detection="vad"))["turn_detection"] == "vad"
+    with pytest.raises(ValidationError):
+        AgentSettings(turn_detection="stt")
