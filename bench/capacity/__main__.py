@@ -1,8 +1,9 @@
 """Calls per core: one agent worker pinned to one core, everything else on another.
 
     .venv/bin/python -m bench.capacity [--executor thread|process] [--stt streaming|batch]
-                                       [--media lean|legacy] [--idle N] [--max-calls 40]
-                                       [--samples 16] [--profile N] [--keep-going]
+                                       [--media lean|legacy] [--turn-detection model|vad]
+                                       [--idle N] [--max-calls 40] [--calls 1,4,8]
+                                       [--samples 40] [--profile N] [--keep-going]
 
 The defaults are the agent as shipped; ``--executor process --stt batch --media legacy``
 is the set-up before this benchmark existed (a process per call, a second VAD in the
@@ -390,7 +391,12 @@ def main() -> int:
         type=lambda text: [int(n) for n in text.split(",")],
         help="measure these levels only, e.g. 1,8 (the first is the baseline)",
     )
-    parser.add_argument("--samples", type=int, default=16, help="turns measured per level")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=40,
+        help="turns measured per level (p95 of fewer is nearly the maximum: one outlier)",
+    )
     parser.add_argument("--worker-core", type=int, default=0)
     parser.add_argument("--stack-core", type=int, default=1)
     parser.add_argument(
