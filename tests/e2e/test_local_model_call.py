@@ -50,5 +50,13 @@ async def test_a_spoken_turn_is_answered_by_the_local_model_server(
     assert result.all_replied, model_agent.tail(60)
     # the greeting and the reply each came from the server (the chain holds no other model)
     assert local_model_server.chat_requests() >= before + 2, local_model_server.process.tail()
-    replies = [str(i["text"]) for i in result.transcript if i["role"] == "assistant"]
-    assert len(replies) >= 2 and all(r.strip() for r in replies), result.transcript
+    # the user's turn has a spoken answer in the transcript. The greeting may be missing:
+    # when the small model's first token is slower than the caller's patience (a loaded CI
+    # machine), the caller speaks over it and the barge-in cuts it before any word played
+    heard = [int(str(i["turnIndex"])) for i in result.transcript if i["role"] == "user"]
+    answers = [
+        str(i["text"])
+        for i in result.transcript
+        if i["role"] == "assistant" and heard and int(str(i["turnIndex"])) > heard[0]
+    ]
+    assert answers and all(a.strip() for a in answers), result.transcript
