@@ -1,9 +1,11 @@
 """Calls per core: one agent worker pinned to one core, everything else on another.
 
+    make bench-capacity [BENCH_CAPACITY_ARGS="..."], or, once built,
     .venv/bin/python -m bench.capacity [--executor thread|process] [--stt streaming|batch]
                                        [--media lean|legacy] [--turn-detection model|vad]
-                                       [--idle N] [--max-calls 40] [--calls 1,4,8]
-                                       [--samples 40] [--profile N] [--keep-going]
+                                       [--callers go|rtc] [--idle N] [--max-calls 40]
+                                       [--calls 1,4,8] [--samples 40] [--profile N]
+                                       [--keep-going]
 
 The defaults are the agent as shipped; ``--executor process --stt batch --media legacy``
 is the set-up before this benchmark existed (a process per call, a second VAD in the
@@ -12,10 +14,17 @@ STT's StreamAdapter, livekit's default 24 kHz room input with gain control).
 Starts Redis, Azurite, the Cosmos emulator, a LiveKit server and the API pinned to the
 "stack" core, and ``bench.capacity.worker`` (``agent_app``'s worker and job with
 providers of fixed latency) pinned to the "worker" core; every process and thread of
-the worker's tree inherits the pin (checked at each level). The callers run in this
-process, on the stack core. N concurrent calls = 1, 2, 4, 6, 8, ... until the p95
-voice-to-voice exceeds the 1-call figure by more than 10 % or a turn fails; every turn
-is accounted for (no reply, or a reply before the caller finished, is a failure).
+the worker's tree inherits the pin (checked at each level). The callers run on the
+stack core too: by default one Go process (``bench/capacity/gocallers``, built by
+``make bench-capacity``) that sends speech Opus-encoded once and times replies on RTP
+arrival, cheap enough per call that the stack core stays far from saturation;
+``--callers rtc`` runs them as livekit.rtc rooms in this process instead (an encoder,
+a decoder and a resampler per call: the stack core saturates near 10 calls, and
+replies are timed after the caller's playout buffer).
+
+N concurrent calls = 1, 2, 4, 6, 8, ... until the p95 voice-to-voice exceeds the 1-call
+figure by more than 10 % or a turn fails; every turn is accounted for (no reply, or a
+reply before the caller finished, is a failure).
 
 The agent's endpointing is pinned to its minimum (``MAX_ENDPOINTING_DELAY_SECONDS`` =
 ``MIN_ENDPOINTING_DELAY_SECONDS``): the v1-mini end-of-turn model still runs on every
@@ -44,6 +53,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -53,6 +63,8 @@ from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
 from bench.capacity.levels import HEADER, Level, Sampler, Window, pct, row
+from bench.capacity.opus_callers import OpusCallers, OpusSpeech, run_calls
+from bench.capacity.opus_callers import speech as opus_speech
 from bench.running import run_in_work_dir, tree
 from harness.agent import start_agent
 from harness.api import ApiProcess
@@ -122,6 +134,21 @@ def active_jobs(worker: ManagedProcess) -> int:
 # --------------------------------------------------------------------------- measuring
 
 
+@dataclass(frozen=True)
+class Speech:
+    """The sentences, made once for the callers in use: Opus packets for the Go
+    callers, ``AudioFrame``s for livekit.rtc ones."""
+
+    opus: OpusSpeech | None = None
+    rtc: list[Utterance] = field(default_factory=list)
+
+    @classmethod
+    def make(cls, callers: str) -> Speech:
+        if callers == "go":
+            return cls(opus=opus_speech(SENTENCES))
+        return cls(rtc=[utterance(text) for text in SENTENCES])
+
+
 class StartLine:
     """Holds the calls until every one is up (or gave up) and the worker has settled."""
 
@@ -167,7 +194,7 @@ async def run_level(
     api: ApiProcess,
     worker: ManagedProcess,
     sampler: Sampler,
-    speech: list[Utterance],
+    speech: Speech,
     turns: int,
     rng: random.Random,
 ) -> Level:
@@ -182,9 +209,65 @@ async def run_level(
     await settle(pid, 3.0, 60.0)
     idle_pss, _, _ = pinning.tree_memory(pid)
     window = Window(pid)
+    if speech.opus is not None:
+        count = len(speech.opus.sentences)
+        indices = [[(i + j) % count for j in range(turns)] for i in range(n)]
+        log = work_dir(worker) / "gocallers.log"
+        outcomes = await opus_level(n, api, pid, window, sampler, speech.opus, indices, rng, log)
+    else:
+        rtc = speech.rtc
+        plans = [[rtc[(i + j) % len(rtc)] for j in range(turns)] for i in range(n)]
+        outcomes = await rtc_level(n, api, pid, window, sampler, plans, rng)
+    sampler.window = None
+    window.end()
+    for error in sorted({o.error for o in outcomes if o.error}):
+        print(f"    call failed ({sum(o.error == error for o in outcomes)}x): {error}")
+    return Level(n, list(outcomes), n * turns, window, idle_pss, pinning.tree_cores(pid))
+
+
+async def opus_level(
+    n: int,
+    api: ApiProcess,
+    worker_pid: int,
+    window: Window,
+    sampler: Sampler,
+    speech: OpusSpeech,
+    plans: list[list[int]],
+    rng: random.Random,
+    log: Path,
+) -> list[CallOutcome]:
+    """The level's calls from the Go callers' process."""
+    callers = OpusCallers(
+        api.base_url,
+        api.api_key,
+        speech,
+        plans,
+        stagger_s=STAGGER_S,
+        max_offset_s=MAX_OFFSET_S,
+        arrive_s=60 + n * STAGGER_S,
+        seed=rng.randrange(1 << 31),
+        log=log,
+    )
+
+    async def open_window() -> None:
+        await settle(worker_pid, 2.0, 30.0)
+        sampler.window = window.begin()
+
+    return await run_calls(callers, open_window)
+
+
+async def rtc_level(
+    n: int,
+    api: ApiProcess,
+    worker_pid: int,
+    window: Window,
+    sampler: Sampler,
+    plans: list[list[Utterance]],
+    rng: random.Random,
+) -> list[CallOutcome]:
+    """The level's calls as livekit.rtc rooms in this process."""
     line = StartLine(n, timeout=60 + n * STAGGER_S)
     offsets = [rng.uniform(0, MAX_OFFSET_S) for _ in range(n)]
-    plans = [[speech[(i + j) % len(speech)] for j in range(turns)] for i in range(n)]
 
     async def one(i: int, client: httpx.AsyncClient) -> CallOutcome:
         await asyncio.sleep(i * STAGGER_S)
@@ -205,14 +288,10 @@ async def run_level(
                 line.leave()
 
     async with httpx.AsyncClient(base_url=api.base_url, timeout=10) as client:
-        release = asyncio.ensure_future(line.release_when_ready(pid, window, sampler))
+        release = asyncio.ensure_future(line.release_when_ready(worker_pid, window, sampler))
         outcomes = await asyncio.gather(*(one(i, client) for i in range(n)))
         await release
-    sampler.window = None
-    window.end()
-    for error in sorted({o.error for o in outcomes if o.error}):
-        print(f"    call failed ({sum(o.error == error for o in outcomes)}x): {error}")
-    return Level(n, list(outcomes), n * turns, window, idle_pss, pinning.tree_cores(pid))
+    return list(outcomes)
 
 
 async def measure(args: argparse.Namespace, work: Path) -> int:
@@ -233,7 +312,7 @@ async def measure(args: argparse.Namespace, work: Path) -> int:
         f"TTS TTFB {latencies.tts_ttfb * 1000:.0f} ms; endpointing {ENDPOINTING_S * 1000:.0f} ms"
     )
     with pinning.pinned({stack_core}):
-        speech = [utterance(text) for text in SENTENCES]  # eSpeak once, before measuring
+        speech = Speech.make(args.callers)  # the voice and encoding once, before measuring
         with stack(work, with_redis=not args.no_redis) as (svc, redis_url):
             with pinning.pinned({worker_core}):
                 worker = start_agent(
@@ -256,7 +335,7 @@ async def levels(
     args: argparse.Namespace,
     svc: Stack,
     worker: ManagedProcess,
-    speech: list[Utterance],
+    speech: Speech,
     worker_core: int,
     stack_core: int,
 ) -> int:
@@ -275,6 +354,7 @@ async def levels(
     rng = random.Random(12)
     baseline: float | None = None
     held: list[Level] = []
+    stopped = False
     counts = args.calls or [1, 2, *range(4, args.max_calls + 1, 2)]
     with Sampler() as sampler:
         for n in counts:
@@ -293,6 +373,12 @@ async def levels(
                     f"{name} {cores:.3f}" for name, cores in by_thread[:6] if cores >= 0.005
                 )
             )
+            jitters = [o.jitter_ms for o in level.outcomes if o.jitter_ms is not None]
+            if jitters:
+                print(
+                    "        the agent's audio at the callers: interarrival jitter "
+                    f"{sum(jitters) / len(jitters):.1f} ms (RFC 3550, mean over calls)"
+                )
             sys.stdout.flush()
             use = level.window.core_use().get(stack_core, 0.0)
             p95 = pct(level.v2v, 0.95) if level.v2v else math.inf
@@ -300,7 +386,8 @@ async def levels(
                 baseline = p95
             why = None
             if level.failures:
-                why = f"{level.failures} failed turns"
+                reasons = ", ".join(f"{k}: {v}" for k, v in level.failure_reasons().items())
+                why = f"{level.failures} failed turns ({reasons})"
             elif use > args.stack_limit:
                 why = (
                     f"stack core {use * 100:.0f}% busy: level invalid, the callers' side saturated"
@@ -308,9 +395,11 @@ async def levels(
             elif p95 > baseline * DEGRADATION:
                 why = f"p95 {p95:.0f} ms > {DEGRADATION:.2f} x {baseline:.0f} ms"
             if why is None:
-                held.append(level)
+                if not stopped:  # past the first stop (--keep-going) a level is shown only
+                    held.append(level)
                 continue
             print(f"  stop at {n} calls: {why}")
+            stopped = True
             if not args.keep_going:
                 break
     cores = len(pinning.tree_cores(pid)) or 1
@@ -377,6 +466,12 @@ def main() -> int:
         choices=["model", "vad"],
         default="model",
         help="TURN_DETECTION: the v1-mini end-of-turn model (default) or silence alone",
+    )
+    parser.add_argument(
+        "--callers",
+        choices=["go", "rtc"],
+        default="go",
+        help="the Go callers sending pre-encoded Opus (default) or livekit.rtc rooms here",
     )
     parser.add_argument("--idle", type=int, help="NUM_IDLE_PROCESSES (default: the worker's)")
     parser.add_argument(

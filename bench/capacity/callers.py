@@ -85,6 +85,8 @@ class CallOutcome:
     room: str = ""
     turns: list[Turn] = field(default_factory=list)
     error: str | None = None
+    jitter_ms: float | None = None
+    """Interarrival jitter of the agent's audio at the caller (Go callers only)."""
 
 
 class Microphone:

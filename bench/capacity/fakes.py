@@ -4,7 +4,7 @@ livekit-agents wraps a non-streaming STT (``bench.agent_fakes.FixedSTT``, Whispe
 OpenAI transcription endpoint) in a ``StreamAdapter`` that runs a second VAD on every
 call to cut the audio into utterances, next to the session's own VAD. A streaming
 recogniser (Azure Speech, Deepgram, a realtime endpoint) endpoints on its side; this
-fake does the same with a peak-level test per frame (microseconds), so the benchmark
+fake does the same with a level test per frame (microseconds), so the benchmark
 measures one VAD per call, as a production streaming STT would cost.
 """
 
@@ -25,9 +25,10 @@ from livekit.agents.types import (
 )
 from livekit.agents.utils import AudioBuffer
 
-VOICED_PEAK = 1_000
-"""int16 peak above which a frame counts as speech (the callers' silence is digital zero,
-their speech peaks in the thousands even after Opus)."""
+VOICED_RMS = 1_000.0
+"""int16 RMS above which a frame counts as speech. The Go callers speak over room noise
+20 dB below their speech: its 50 ms frames have an RMS of 300 to 500 (and peaks above
+1,000, so a peak test would hear speech in every pause), voiced speech 1,500 to 4,000."""
 
 
 class EndpointingSTT(stt.STT[None]):
@@ -73,8 +74,8 @@ class _EndpointingStream(stt.RecognizeStream):
             async for item in self._input_ch:
                 if not isinstance(item, rtc.AudioFrame):
                     continue  # a flush: nothing is buffered here
-                samples = np.frombuffer(item.data, dtype=np.int16)
-                if samples.size and int(np.abs(samples).max()) > VOICED_PEAK:
+                samples = np.frombuffer(item.data, dtype=np.int16).astype(np.float32)
+                if samples.size and float(np.sqrt(np.mean(samples**2))) > VOICED_RMS:
                     if not speaking:
                         speaking = True
                         self._event_ch.send_nowait(

@@ -68,9 +68,10 @@ def speak(text: str) -> tuple[np.ndarray, int]:
     return np.frombuffer(data, dtype=np.int16).copy(), rate
 
 
-def room_noise(samples: int, rate: int, *, seed: int = 0) -> np.ndarray:
+def room_noise(samples: int, rate: int, *, seed: int = 0, clicks: bool = True) -> np.ndarray:
     """A laptop microphone in a quiet room, generated: pink noise (air, fans), a
-    low rumble (ventilation), mains hum and a few soft clicks (keys, a chair)."""
+    low rumble (ventilation), mains hum and, unless ``clicks`` is false, a few soft
+    clicks (keys, a chair)."""
     rng = np.random.default_rng(seed)
     spectrum = np.fft.rfft(rng.normal(size=samples))
     freqs = np.fft.rfftfreq(samples, 1 / rate)
@@ -81,12 +82,12 @@ def room_noise(samples: int, rate: int, *, seed: int = 0) -> np.ndarray:
     t = np.arange(samples) / rate
     rumble = np.sin(2 * np.pi * 31 * t + rng.uniform(0, 6)) * 0.5
     hum = sum(np.sin(2 * np.pi * 50 * k * t) * 0.15 / k for k in (1, 2, 3))
-    clicks = np.zeros(samples)
-    for at in rng.integers(0, max(samples - 200, 1), size=max(samples // rate, 1)):
-        clicks[at : at + 200] += rng.normal(0, 2.0, size=len(clicks[at : at + 200])) * np.hanning(
-            len(clicks[at : at + 200])
-        )
-    noise = pink + rumble + hum + clicks
+    transients = np.zeros(samples)
+    for at in rng.integers(0, max(samples - 200, 1), size=max(samples // rate, 1) * clicks):
+        transients[at : at + 200] += rng.normal(
+            0, 2.0, size=len(transients[at : at + 200])
+        ) * np.hanning(len(transients[at : at + 200]))
+    noise = pink + rumble + hum + transients
     return np.asarray(noise / np.std(noise), dtype=np.float64)
 
 
