@@ -80,6 +80,7 @@ MAX_OFFSET_S = 1.5
 """Once all calls are up, each starts speaking after a random offset up to this."""
 MIN_TURNS = 3
 ENDPOINTING_S = 0.3
+"""The agent's default MIN_ENDPOINTING_DELAY_SECONDS."""
 
 
 # ------------------------------------------------------------------------------ stack
@@ -108,8 +109,8 @@ def worker_env(args: argparse.Namespace, redis_url: str | None) -> dict[str, str
         # above its target_load (harness.livekit sets 2.0; CALLS_PER_CORE would pass it)
         "LOAD_THRESHOLD": "inf",
         "MAX_CALLS": str(10 * args.max_calls),
-        "MIN_ENDPOINTING_DELAY_SECONDS": str(ENDPOINTING_S),
-        "MAX_ENDPOINTING_DELAY_SECONDS": str(ENDPOINTING_S),
+        "MIN_ENDPOINTING_DELAY_SECONDS": str(args.endpointing),
+        "MAX_ENDPOINTING_DELAY_SECONDS": str(args.endpointing),
         "LOG_LEVEL": "INFO",
     }
     if args.idle is not None:
@@ -309,7 +310,7 @@ async def measure(args: argparse.Namespace, work: Path) -> int:
         f"turn by {args.turn_detection}, idle jobs "
         f"{'default' if args.idle is None else args.idle}; providers fixed: STT "
         f"{latencies.stt * 1000:.0f} ms, LLM TTFT {latencies.llm_ttft * 1000:.0f} ms, "
-        f"TTS TTFB {latencies.tts_ttfb * 1000:.0f} ms; endpointing {ENDPOINTING_S * 1000:.0f} ms"
+        f"TTS TTFB {latencies.tts_ttfb * 1000:.0f} ms; endpointing {args.endpointing * 1000:.0f} ms"
     )
     with pinning.pinned({stack_core}):
         speech = Speech.make(args.callers)  # the voice and encoding once, before measuring
@@ -374,10 +375,12 @@ async def levels(
                 )
             )
             jitters = [o.jitter_ms for o in level.outcomes if o.jitter_ms is not None]
-            if jitters:
+            late = [o.mic_late_ms for o in level.outcomes if o.mic_late_ms is not None]
+            if jitters and late:
                 print(
                     "        the agent's audio at the callers: interarrival jitter "
-                    f"{sum(jitters) / len(jitters):.1f} ms (RFC 3550, mean over calls)"
+                    f"{sum(jitters) / len(jitters):.1f} ms (RFC 3550, mean over calls); "
+                    f"the callers' microphones woke at most {max(late):.0f} ms late"
                 )
             sys.stdout.flush()
             use = level.window.core_use().get(stack_core, 0.0)
@@ -472,6 +475,12 @@ def main() -> int:
         choices=["go", "rtc"],
         default="go",
         help="the Go callers sending pre-encoded Opus (default) or livekit.rtc rooms here",
+    )
+    parser.add_argument(
+        "--endpointing",
+        type=float,
+        default=ENDPOINTING_S,
+        help="MIN_ENDPOINTING_DELAY_SECONDS (and MAX, see above) in seconds",
     )
     parser.add_argument("--idle", type=int, help="NUM_IDLE_PROCESSES (default: the worker's)")
     parser.add_argument(

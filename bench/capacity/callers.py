@@ -87,6 +87,8 @@ class CallOutcome:
     error: str | None = None
     jitter_ms: float | None = None
     """Interarrival jitter of the agent's audio at the caller (Go callers only)."""
+    mic_late_ms: float | None = None
+    """The longest the caller's microphone woke behind its clock (Go callers only)."""
 
 
 class Microphone:

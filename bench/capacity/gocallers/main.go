@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/livekit/protocol/livekit"
@@ -76,7 +77,10 @@ type Outcome struct {
 	Room     string  `json:"room"`
 	Turns    []Turn  `json:"turns"`
 	JitterMs float64 `json:"jitter_ms"`
-	Error    string  `json:"error,omitempty"`
+	// MicLateMs is the longest the microphone woke behind its 20 ms clock (it then
+	// catches up): how far the callers' own scheduling could have skewed the timing.
+	MicLateMs float64 `json:"mic_late_ms"`
+	Error     string  `json:"error,omitempty"`
 }
 
 var epoch = time.Now()
@@ -180,6 +184,11 @@ type microphone struct {
 	track   *lksdk.LocalTrack
 	between [][]byte
 	say     chan sayRequest
+
+	current    *sayRequest
+	next, room int
+	spokeUntil time.Time
+	lateMax    atomic.Int64 // ns: the longest this goroutine woke behind its clock
 }
 
 type sayRequest struct {
@@ -187,45 +196,57 @@ type sayRequest struct {
 	done     chan time.Time // when the last voiced packet left
 }
 
+// run sends every packet that is due by the wall clock, catching up after a late
+// wake-up, so the RTP clock (20 ms a packet) never falls behind real time: a skipped
+// tick would look to the agent's jitter buffer like packets arriving late.
 func (m *microphone) run(ctx context.Context) {
 	ticker := time.NewTicker(frame)
 	defer ticker.Stop()
-	var current *sayRequest
-	next, spokeUntil, room := 0, time.Time{}, 0
+	start, sent := time.Now(), 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
 		}
-		if current == nil {
-			select {
-			case req := <-m.say:
-				current, next = &req, 0
-			default:
-			}
+		elapsed := time.Since(start)
+		if late := elapsed - time.Duration(sent+1)*frame; int64(late) > m.lateMax.Load() {
+			m.lateMax.Store(int64(late))
 		}
-		var payload []byte
-		if current != nil {
-			payload = current.sentence.Packets[next]
-		} else {
-			payload = m.between[room%len(m.between)]
-			room++
+		for ; sent < int(elapsed/frame); sent++ {
+			m.sendOne()
 		}
-		if err := m.track.WriteSample(media.Sample{Data: payload, Duration: frame}, nil); err != nil {
-			fmt.Fprintln(os.Stderr, "write sample:", err)
+	}
+}
+
+func (m *microphone) sendOne() {
+	if m.current == nil {
+		select {
+		case req := <-m.say:
+			m.current, m.next = &req, 0
+		default:
 		}
-		if current == nil {
-			continue
-		}
-		next++
-		if next == current.sentence.VoicedUntil {
-			spokeUntil = time.Now()
-		}
-		if next == len(current.sentence.Packets) {
-			current.done <- spokeUntil
-			current = nil
-		}
+	}
+	var payload []byte
+	if m.current != nil {
+		payload = m.current.sentence.Packets[m.next]
+	} else {
+		payload = m.between[m.room%len(m.between)]
+		m.room++
+	}
+	if err := m.track.WriteSample(media.Sample{Data: payload, Duration: frame}, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "write sample:", err)
+	}
+	if m.current == nil {
+		return
+	}
+	m.next++
+	if m.next == m.current.sentence.VoicedUntil {
+		m.spokeUntil = time.Now()
+	}
+	if m.next == len(m.current.sentence.Packets) {
+		m.current.done <- m.spokeUntil
+		m.current = nil
 	}
 }
 
@@ -360,6 +381,7 @@ func call(i int, spec *Spec, line *startLine, offset time.Duration, client *http
 	heard.mu.Lock()
 	out.JitterMs = heard.jitter.meanMs()
 	heard.mu.Unlock()
+	out.MicLateMs = float64(mic.lateMax.Load()) / 1e6
 	return out
 }
 
