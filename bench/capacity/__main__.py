@@ -210,15 +210,14 @@ async def run_level(
     await settle(pid, 3.0, 60.0)
     idle_pss, _, _ = pinning.tree_memory(pid)
     window = Window(pid)
+    # each call says `turns` sentences, starting at a different one
+    plans = [[(i + j) % len(SENTENCES) for j in range(turns)] for i in range(n)]
     if speech.opus is not None:
-        count = len(speech.opus.sentences)
-        indices = [[(i + j) % count for j in range(turns)] for i in range(n)]
         log = work_dir(worker) / "gocallers.log"
-        outcomes = await opus_level(n, api, pid, window, sampler, speech.opus, indices, rng, log)
+        outcomes = await opus_level(n, api, pid, window, sampler, speech.opus, plans, rng, log)
     else:
-        rtc = speech.rtc
-        plans = [[rtc[(i + j) % len(rtc)] for j in range(turns)] for i in range(n)]
-        outcomes = await rtc_level(n, api, pid, window, sampler, plans, rng)
+        said = [[speech.rtc[k] for k in plan] for plan in plans]
+        outcomes = await rtc_level(n, api, pid, window, sampler, said, rng)
     sampler.window = None
     window.end()
     for error in sorted({o.error for o in outcomes if o.error}):

@@ -50,18 +50,27 @@ class Utterance:
     """Index after the last voiced frame."""
 
 
+def voiced_until(pcm: np.ndarray, frame: int) -> int:
+    """Index after the last ``frame``-sample chunk of ``pcm`` that peaks above
+    ``VOICED_PEAK``: where a caller's speech ends, in frames."""
+    voiced = [
+        i
+        for i, start in enumerate(range(0, len(pcm), frame))
+        if int(np.abs(pcm[start : start + frame]).max()) > VOICED_PEAK
+    ]
+    return (voiced[-1] + 1) if voiced else 0
+
+
 def utterance(text: str) -> Utterance:
     pcm = synthesize(text)
     size = SEND_RATE * FRAME_MS // 1000
-    frames, last_voiced = [], 0
-    for i, start in enumerate(range(0, len(pcm), size)):
+    frames = []
+    for start in range(0, len(pcm), size):
         chunk = np.zeros(size, dtype=np.int16)
         piece = pcm[start : start + size]
         chunk[: len(piece)] = piece
-        if int(np.abs(chunk).max()) > VOICED_PEAK:
-            last_voiced = i + 1
         frames.append(rtc.AudioFrame(chunk.tobytes(), SEND_RATE, 1, size))
-    return Utterance(text, tuple(frames), last_voiced)
+    return Utterance(text, tuple(frames), voiced_until(pcm, size))
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bench.capacity import pinning
@@ -111,20 +112,19 @@ class Level:
     def failure_reasons(self) -> dict[str, int]:
         """Why turns failed: calls that broke off, replies that never came (within the
         callers' timeout) or came before the caller had finished speaking."""
-        reasons: dict[str, int] = {}
+        reasons: Counter[str] = Counter()
         for outcome in self.outcomes:
             missing = self.planned // max(1, self.calls) - len(outcome.turns)
             if outcome.error or missing > 0:
-                key = f"call ended early ({outcome.error or 'no error given'})"
-                reasons[key] = reasons.get(key, 0) + max(missing, 0)
+                reasons[f"call ended early ({outcome.error or 'no error given'})"] += max(
+                    missing, 0
+                )
             for turn in outcome.turns:
                 if turn.reply_at is None:
-                    reasons["no reply"] = reasons.get("no reply", 0) + 1
+                    reasons["no reply"] += 1
                 elif not turn.ok:
-                    reasons["reply before the caller finished"] = (
-                        reasons.get("reply before the caller finished", 0) + 1
-                    )
-        return reasons
+                    reasons["reply before the caller finished"] += 1
+        return dict(reasons)
 
     @property
     def pss_per_call(self) -> float:

@@ -28,7 +28,7 @@ from typing import Any
 import av
 import numpy as np
 
-from bench.capacity.callers import VOICED_PEAK, CallOutcome, Turn
+from bench.capacity.callers import CallOutcome, Turn, voiced_until
 from harness.caller.audio import synthesize
 from harness.caller.voice import room_noise
 
@@ -38,8 +38,8 @@ RATE = 48_000
 FRAME = RATE // 50
 """Samples per 20 ms packet."""
 VOICED_BYTES = 20
-"""An Opus payload above this many bytes carries sound: livekit's encoder sends digital
-silence in 3-byte packets, and a tone or speech in 40 or more."""
+"""An Opus payload above this many bytes carries sound: the agent's track sends silence
+as DTX packets of 1 to 3 bytes, its replies in 53 to 192 (measured)."""
 SNR_DB = 20.0
 """Speech over room noise: a laptop microphone in a quiet room."""
 NOISE_LOOP_S = 3.0
@@ -90,16 +90,6 @@ def _encode(pcm: np.ndarray) -> list[bytes]:
     return packets
 
 
-def _voiced_until(pcm: np.ndarray) -> int:
-    """Index after the last 20 ms frame louder than ``VOICED_PEAK``."""
-    voiced = [
-        i
-        for i, start in enumerate(range(0, len(pcm), FRAME))
-        if int(np.abs(pcm[start : start + FRAME]).max()) > VOICED_PEAK
-    ]
-    return (voiced[-1] + 1) if voiced else 0
-
-
 def speech(texts: list[str]) -> OpusSpeech:
     """The sentences in the caller's voice over room noise at ``SNR_DB``, the noise
     level set once from the loudest sentence's speech power."""
@@ -112,7 +102,7 @@ def speech(texts: list[str]) -> OpusSpeech:
         return np.asarray(np.clip(pcm + noise, -32768, 32767), dtype=np.int16)
 
     sentences = [
-        OpusSentence(text, tuple(_encode(noisy(pcm, seed=i))), _voiced_until(pcm))
+        OpusSentence(text, tuple(_encode(noisy(pcm, seed=i))), voiced_until(pcm, FRAME))
         for i, (text, pcm) in enumerate(zip(texts, clean, strict=True))
     ]
     loop = noisy(np.zeros(int(NOISE_LOOP_S * RATE)), seed=len(texts))
@@ -167,8 +157,9 @@ class OpusCallers:
         self._log = log
         self._proc: asyncio.subprocess.Process | None = None
 
-    async def arrive(self) -> int:
-        """Starts the calls; returns how many arrived at the start line."""
+    async def arrive(self) -> None:
+        """Starts the calls; returns once they are at the start line (or the deadline
+        passed: calls that never arrived fail their turns)."""
         if not BINARY.exists():
             raise FileNotFoundError(f"{BINARY} is missing: run `make bench-capacity`")
         with self._log.open("ab") as log:
@@ -178,8 +169,7 @@ class OpusCallers:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=log,
             )
-        ready = await self._send_and_read(json.dumps(self._spec), self._arrive_timeout)
-        return int(ready["arrived"])
+        await self._send_and_read(json.dumps(self._spec), self._arrive_timeout)
 
     async def run(self) -> list[CallOutcome]:
         done = await self._send_and_read("go", self._run_timeout)

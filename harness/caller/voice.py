@@ -83,7 +83,8 @@ def room_noise(samples: int, rate: int, *, seed: int = 0, clicks: bool = True) -
     rumble = np.sin(2 * np.pi * 31 * t + rng.uniform(0, 6)) * 0.5
     hum = sum(np.sin(2 * np.pi * 50 * k * t) * 0.15 / k for k in (1, 2, 3))
     transients = np.zeros(samples)
-    for at in rng.integers(0, max(samples - 200, 1), size=max(samples // rate, 1) * clicks):
+    count = max(samples // rate, 1) if clicks else 0  # about one click a second
+    for at in rng.integers(0, max(samples - 200, 1), size=count):
         transients[at : at + 200] += rng.normal(
             0, 2.0, size=len(transients[at : at + 200])
         ) * np.hanning(len(transients[at : at + 200]))

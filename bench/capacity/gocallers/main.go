@@ -137,9 +137,14 @@ func (e *ear) reset() <-chan struct{} {
 	return e.started
 }
 
-func (e *ear) heard(at time.Time) {
+// packet takes in one of the agent's packets as it arrives.
+func (e *ear) packet(at time.Time, ts uint32, voiced bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.jitter.add(at, ts)
+	if !voiced {
+		return
+	}
 	if e.startedAt.IsZero() {
 		e.startedAt = at
 		close(e.started)
@@ -154,13 +159,7 @@ func (e *ear) listen(track *webrtc.TrackRemote, voicedBytes int) {
 		if err != nil {
 			return
 		}
-		now := time.Now()
-		e.mu.Lock()
-		e.jitter.add(now, pkt.Timestamp)
-		e.mu.Unlock()
-		if len(pkt.Payload) > voicedBytes {
-			e.heard(now)
-		}
+		e.packet(time.Now(), pkt.Timestamp, len(pkt.Payload) > voicedBytes)
 	}
 }
 
