@@ -7,13 +7,15 @@ come from the livekit-agents CLI.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
 
+import uvloop
 from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, inference
 
-from agent_app import capacity, redaction, telemetry
+from agent_app import capacity, ffi_routing, redaction, telemetry
 from agent_app.inline_executor import InlineExecutor
 from agent_app.job import entrypoint
 from agent_app.native_logs import keep_native_logs_native
@@ -37,8 +39,8 @@ def _once(step: str) -> bool:
 
 def setup_process(settings: AgentSettings, *, models: bool) -> None:
     """Process-wide set-up, each part once per process: livekit.rtc's native logs and
-    loop monitor, log redaction, telemetry exporters and cloud plugins, then (``models``)
-    the native VAD and end-of-turn models.
+    event routing, the loop monitor, log redaction, telemetry exporters and cloud
+    plugins, then (``models``) the native VAD and end-of-turn models.
     With the thread executor the worker and every job's prewarm share one process, and
     exporters must not be installed twice."""
     with _setup_lock:
@@ -47,6 +49,7 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
                 keep_native_logs_native()  # before anything starts livekit.rtc's runtime
             # read by livekit-agents when it starts monitoring a loop, after this
             os.environ["LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS"] = str(settings.loop_block_warn_ms)
+            ffi_routing.install()  # before any job opens a room
             redaction.install(settings)
             telemetry.configure(settings)
             import_plugins(settings)  # only what the chains use, so start-up stays fast
@@ -113,6 +116,9 @@ def main() -> None:
     )
     if settings.redis_url is not None:
         start_watchdog(settings)
+    # every loop made from here on (the worker's, each job thread's) is uvloop's: its
+    # cross-thread wake-ups and timers cost less on the interpreter that all calls share
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     cli.run_app(build_server(settings))
 
 

@@ -1,0 +1,107 @@
+"""Native events reach only the call they belong to (agent_app.ffi_routing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from livekit.rtc._proto import ffi_pb2 as proto_ffi
+
+from agent_app.ffi_routing import callback_filter, room_filter, stream_filter
+from harness.livekit import LiveKitServer, start_livekit
+from harness.processes import ROOT
+from tests.agent.ffi_two_calls import TONES
+
+
+def stream_frame(handle: int) -> proto_ffi.FfiEvent:
+    event = proto_ffi.FfiEvent()
+    event.audio_stream_event.stream_handle = handle
+    event.audio_stream_event.eos.SetInParent()
+    return event
+
+
+def room_event(handle: int) -> proto_ffi.FfiEvent:
+    event = proto_ffi.FfiEvent()
+    event.room_event.room_handle = handle
+    event.room_event.eos.SetInParent()
+    return event
+
+
+def capture_callback(async_id: int) -> proto_ffi.FfiEvent:
+    event = proto_ffi.FfiEvent()
+    event.capture_audio_frame.async_id = async_id
+    return event
+
+
+def publish_callback(async_id: int) -> proto_ffi.FfiEvent:
+    event = proto_ffi.FfiEvent()
+    event.publish_track.async_id = async_id
+    return event
+
+
+def test_a_stream_takes_its_own_frames_only() -> None:
+    own = stream_filter(7)
+    assert own(stream_frame(7))
+    assert not own(stream_frame(8))
+    assert not own(room_event(7))
+    assert not own(capture_callback(7))
+
+
+def test_a_room_takes_its_own_events_and_its_requests_callbacks() -> None:
+    own = room_filter(3)
+    assert own(room_event(3))
+    assert not own(room_event(4))
+    assert own(publish_callback(11))  # its participant waits for these on the room's queue
+    assert not own(capture_callback(11))
+    assert not own(stream_frame(3))
+
+
+def test_a_waiting_request_takes_callbacks_only() -> None:
+    assert callback_filter(capture_callback(5))
+    assert callback_filter(publish_callback(5))
+    assert not callback_filter(stream_frame(5))
+    assert not callback_filter(room_event(5))
+
+
+@pytest.fixture(scope="module")
+def livekit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]:
+    server = start_livekit(tmp_path_factory.mktemp("livekit"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def two_calls(mode: str, url: str, cwd: Path) -> dict[str, dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.agent.ffi_two_calls", mode, url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {row["room"]: row for row in rows}
+
+
+def test_each_call_hears_its_own_audio_and_is_not_woken_by_the_other(
+    livekit: LiveKitServer, tmp_path: Path
+) -> None:
+    library = two_calls("library", livekit.ws_url, tmp_path)
+    routed = two_calls("routed", livekit.ws_url, tmp_path)
+    for outcome in (library, routed):
+        assert set(outcome) == set(TONES)
+        for name, hz in TONES.items():
+            assert outcome[name]["frames"] >= 40, outcome[name]
+            assert abs(outcome[name]["heard_hz"] - hz) < 5, outcome[name]
+    for name in TONES:
+        # livekit.rtc alone hands each loop the other call's frames too
+        assert library[name]["handoffs"] >= 1.8 * library[name]["frames"], library[name]
+        # routed, a loop is handed its own frames (and its room's few events)
+        assert routed[name]["handoffs"] <= 1.2 * routed[name]["frames"], routed[name]
