@@ -98,9 +98,16 @@ def stack(work: Path, with_redis: bool) -> Iterator[tuple[Stack, str | None]]:
         yield stop.enter_context(full_stack(work)), redis_url
 
 
+def stt_timing(args: argparse.Namespace, latencies: Latencies) -> str:
+    if args.stt == "streaming" and args.stt_endpoint == "vad":
+        return "at the VAD's end of speech"
+    return f"{latencies.stt * 1000:.0f} ms"
+
+
 def worker_env(args: argparse.Namespace, redis_url: str | None) -> dict[str, str]:
     env = {
         "BENCH_STT": args.stt,
+        "BENCH_STT_ENDPOINT": args.stt_endpoint,
         "BENCH_MEDIA": args.media,
         "JOB_EXECUTOR": args.executor,
         "TURN_DETECTION": args.turn_detection,
@@ -308,7 +315,7 @@ async def measure(args: argparse.Namespace, work: Path) -> int:
         f"worker: {args.executor} executor, {args.stt} STT, {args.media} room input, end of "
         f"turn by {args.turn_detection}, idle jobs "
         f"{'default' if args.idle is None else args.idle}; providers fixed: STT "
-        f"{latencies.stt * 1000:.0f} ms, LLM TTFT {latencies.llm_ttft * 1000:.0f} ms, "
+        f"{stt_timing(args, latencies)}, LLM TTFT {latencies.llm_ttft * 1000:.0f} ms, "
         f"TTS TTFB {latencies.tts_ttfb * 1000:.0f} ms; endpointing {args.endpointing * 1000:.0f} ms"
     )
     with pinning.pinned({stack_core}):
@@ -463,6 +470,14 @@ def main() -> int:
     )
     parser.add_argument("--executor", choices=["thread", "process"], default="thread")
     parser.add_argument("--stt", choices=["streaming", "batch"], default="streaming")
+    parser.add_argument(
+        "--stt-endpoint",
+        choices=["vad", "level"],
+        default="vad",
+        help="the streaming stand-in's transcript: at the session VAD's end of speech "
+        "(default), or 100 ms after 250 ms below a level (sessions 4-5; some sentence "
+        "endings then wait 250 ms more at any load)",
+    )
     parser.add_argument(
         "--turn-detection",
         choices=["model", "vad"],

@@ -5,7 +5,8 @@
 Everything is ``agent_app``'s own worker and job (dispatch, room I/O, VAD, the v1-mini
 end-of-turn model, transcripts, events, state, the worker's executor and load), except
 ``agent_app.job.build_providers``, which returns fixed-latency fakes. ``BENCH_STT``
-picks the STT: ``streaming`` (default; endpoints itself, no second VAD) or ``batch``
+picks the STT: ``streaming`` (default; endpoints on the session VAD's end of speech, or
+on the audio level with ``BENCH_STT_ENDPOINT=level``; no second VAD) or ``batch``
 (``bench.agent_fakes.FixedSTT``, wrapped by livekit-agents in a ``StreamAdapter`` that
 runs a VAD of its own on every call, as a non-streaming STT does in production).
 ``BENCH_MEDIA=legacy`` restores livekit-agents' default room input (24 kHz, gain
@@ -20,8 +21,17 @@ fakes there too.
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from livekit.agents import JobContext, JobProcess, room_io, stt, vad
+from livekit.agents import (
+    AgentSession,
+    JobContext,
+    JobProcess,
+    UserStateChangedEvent,
+    room_io,
+    stt,
+    vad,
+)
 
 from agent_app import job, room_audio, worker
 from agent_app.providers.factory import FailoverOptions, Providers, TokenProvider
@@ -44,7 +54,32 @@ _real_entrypoint = job.entrypoint
 def bench_stt() -> stt.STT[None]:
     if os.environ.get("BENCH_STT", "streaming") == "batch":
         return FixedSTT(LATENCIES.stt)
-    return EndpointingSTT(LATENCIES.stt, STT_SILENCE)
+    if os.environ.get("BENCH_STT_ENDPOINT") == "level":
+        return EndpointingSTT(LATENCIES.stt, STT_SILENCE, on="level")
+    # the VAD's end of speech comes after its own 250 ms of silence: answering then,
+    # the transcript lands about when the level test's answered (stt_delay ~200 ms)
+    return EndpointingSTT(0.0, STT_SILENCE, on="vad")
+
+
+def endpoint_on_the_vad(session: AgentSession[Any]) -> None:
+    """Tell the session's stand-in STT when the session's VAD hears the user stop."""
+    fake = session.stt
+    if not isinstance(fake, EndpointingSTT) or fake.endpoints_on != "vad":
+        return
+
+    def on_user_state(ev: UserStateChangedEvent) -> None:
+        if ev.old_state == "speaking" and ev.new_state == "listening":
+            fake.speech_ended()
+
+    session.on("user_state_changed", on_user_state)
+
+
+_real_session_init = AgentSession.__init__
+
+
+def session_init(self: AgentSession[Any], *args: Any, **kwargs: Any) -> None:
+    _real_session_init(self, *args, **kwargs)
+    endpoint_on_the_vad(self)
 
 
 async def fixed_providers(
@@ -91,6 +126,7 @@ def install() -> None:
     worker.warm_local_models = no_local_models  # type: ignore[attr-defined]
     worker.prewarm = bench_prewarm
     worker.entrypoint = bench_entrypoint  # type: ignore[attr-defined]
+    AgentSession.__init__ = session_init  # type: ignore[method-assign]
 
 
 install()  # at import: also in every job process that unpickles the wrappers
