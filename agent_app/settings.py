@@ -105,7 +105,7 @@ class AgentSettings(BaseSettings):
     # its usable cores, or MAX_CALLS when set. At LOAD_THRESHOLD of that it reports
     # itself full and LiveKit offers it no more jobs; a value above 1 never refuses
     # (a shared development machine, end-to-end tests), not for production.
-    calls_per_core: float = Field(default=2.0, gt=0)
+    calls_per_core: float = Field(default=4.0, gt=0)
     max_calls: int | None = Field(default=None, ge=1)
     load_threshold: float = Field(default=1.0, gt=0)
     # "thread" runs every call in the worker process (one interpreter, shared models:

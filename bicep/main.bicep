@@ -122,7 +122,7 @@ param agentMaxReplicas int = 10
 @maxValue(95)
 param agentCpuScaleThreshold int = 50
 @description('Concurrent calls one agent worker carries per vCPU (measured with `make bench-capacity`).')
-param agentCallsPerCore string = '2'
+param agentCallsPerCore string = '4'
 @description('Fraction of its call capacity at which one agent worker reports itself full.')
 param agentLoadThreshold string = '1.0'
 @allowed([
@@ -139,7 +139,7 @@ param agentTurnDetection string = 'model'
 param agentSessionScaleRuleEnabled bool = true
 @description('Active calls per replica KEDA aims for: about 70% of agentCallsPerCore x agentCpu.')
 @minValue(1)
-param agentTargetSessionsPerReplica int = 1
+param agentTargetSessionsPerReplica int = 2
 @minValue(1)
 @maxValue(570)
 param agentDrainTimeoutSeconds int = 300

@@ -31,7 +31,7 @@ param maxReplicas int = 10
 @maxValue(95)
 param cpuScaleThreshold int = 50
 @description('Concurrent calls one worker carries per vCPU, measured with `make bench-capacity` (CALLS_PER_CORE); its load is active calls over this times its vCPU.')
-param callsPerCore string = '2'
+param callsPerCore string = '4'
 @description('Fraction of its call capacity at which a worker reports itself full and LiveKit offers it no more jobs (LOAD_THRESHOLD).')
 param loadThreshold string = '1.0'
 @description('End of turn: model (livekit v1-mini end-of-turn model, about 65 ms of CPU per pause) or vad (silence alone). TURN_DETECTION.')
@@ -50,7 +50,7 @@ param jobExecutor string = 'thread'
 param sessionScaleRuleEnabled bool = true
 @description('Active calls per replica KEDA aims for: below a replica\'s capacity (callsPerCore x cpu) so a new call finds a warm worker with room.')
 @minValue(1)
-param targetSessionsPerReplica int = 1
+param targetSessionsPerReplica int = 2
 @description('Seconds a stopping replica lets its calls finish (DRAIN_TIMEOUT_SECONDS).')
 @minValue(1)
 @maxValue(570)
