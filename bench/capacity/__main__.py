@@ -5,11 +5,14 @@
                                        [--media lean|legacy] [--turn-detection model|vad]
                                        [--callers go|rtc] [--idle N] [--max-calls 40]
                                        [--calls 1,4,8] [--samples 40] [--profile N]
-                                       [--keep-going]
+                                       [--stt-endpoint vad|level] [--keep-going]
 
 The defaults are the agent as shipped; ``--executor process --stt batch --media legacy``
 is the set-up before this benchmark existed (a process per call, a second VAD in the
-STT's StreamAdapter, livekit's default 24 kHz room input with gain control).
+STT's StreamAdapter, livekit's default 24 kHz room input with gain control). The
+streaming stand-in STT answers at the session VAD's end of speech, so its transcript
+never keeps a turn waiting longer than the VAD would (``--stt-endpoint level``: its own
+level test, as in sessions 4-5, which made some sentence endings wait 250 ms).
 
 Starts Redis, Azurite, the Cosmos emulator, a LiveKit server and the API pinned to the
 "stack" core, and ``bench.capacity.worker`` (``agent_app``'s worker and job with
