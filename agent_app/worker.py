@@ -8,6 +8,7 @@ come from the livekit-agents CLI.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -40,7 +41,8 @@ def _once(step: str) -> bool:
 def setup_process(settings: AgentSettings, *, models: bool) -> None:
     """Process-wide set-up, each part once per process: livekit.rtc's native logs and
     event routing, the loop monitor, log redaction, telemetry exporters and cloud
-    plugins, then (``models``) the native VAD and end-of-turn models.
+    plugins, then (``models``) the native VAD and end-of-turn models, after which the
+    start-up heap is frozen.
     With the thread executor the worker and every job's prewarm share one process, and
     exporters must not be installed twice."""
     with _setup_lock:
@@ -60,6 +62,18 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
             if settings.turn_detection == "model":
                 init_eot()  # the v1-mini end-of-turn model (~108 MB), in livekit-local-inference
             warm_local_models(settings)  # Whisper and Piper: seconds, so never inside a call
+            freeze_start_up_heap()  # last: everything loaded so far lives as long as we do
+
+
+def freeze_start_up_heap() -> None:
+    """Take what start-up left alive (modules, models, settings: ~180,000 objects) out of
+    the cyclic garbage collector's reach for good. A full collection holds the GIL, so it
+    stops every call in the process while it walks the heap, and this start-up heap, which
+    never dies, was most of it: ~90 ms on an idle core, up to ~375 ms under load.
+    Collected first, so no garbage is frozen. Process set-up calls it before any call
+    starts: a call's objects frozen with it would never be collected."""
+    gc.collect()
+    gc.freeze()
 
 
 def prewarm(proc: JobProcess) -> None:

@@ -27,6 +27,50 @@ def test_prewarm_loads_models_and_settings_once_per_process() -> None:
     assert isinstance(proc.userdata["vad"], inference.VAD)
 
 
+FREEZE_PROBE = """
+import gc, json, weakref
+from types import SimpleNamespace
+from agent_app.worker import prewarm
+
+gc.disable()  # only prewarm may collect: whatever is collected below, it collected
+
+class Node:
+    pass
+
+garbage = Node()
+garbage.me = garbage  # a cycle: only the cyclic collector frees it
+dead = weakref.ref(garbage)
+del garbage
+alive = Node()
+prewarm(SimpleNamespace(userdata={}))
+frozen = gc.get_freeze_count()
+prewarm(SimpleNamespace(userdata={}))  # a second job thread in the same process
+print(json.dumps({
+    "garbage_collected": dead() is None,
+    "alive_tracked": any(o is alive for o in gc.get_objects()),
+    "frozen": frozen,
+    "frozen_again": gc.get_freeze_count() - frozen,
+}))
+"""
+
+
+def test_prewarm_freezes_the_start_up_heap_once_after_collecting_its_garbage() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FREEZE_PROBE],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe["garbage_collected"]  # collected, not frozen for the process's life
+    assert not probe["alive_tracked"]  # out of every later full collection's walk
+    assert probe["frozen"] > 50_000  # the start-up heap, not a handful of objects
+    assert probe["frozen_again"] == 0
+
+
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=1) as resp:
