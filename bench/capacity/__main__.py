@@ -35,7 +35,10 @@ turn, but its verdict on synthetic speech no longer adds 2.2 s to some turns, so
 grows with N is load, not the model's opinion of eSpeak.
 
 A level where the stack core is busier than ``--stack-limit`` is reported invalid: the
-callers or the LiveKit server, not the worker, may be what got slower. The last two
+callers or the LiveKit server, not the worker, may be what got slower. Each level also
+prints how long a fixed loop took on the worker core just before it (this VM's speed
+moves by up to half within one run) and the worker's garbage collections of 10 ms or
+more during it (each stops every call). The last two
 lines are ``calls per core: N`` (the largest valid N within 10 %, divided by the worker's
 cores) and ``memory per call: M MB`` (PSS above the idle worker per call, averaged over
 the levels held).
@@ -65,7 +68,7 @@ from agent_app.native_logs import keep_native_logs_native
 from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
-from bench.capacity.levels import HEADER, Level, Sampler, Window, pct, row
+from bench.capacity.levels import HEADER, Level, Sampler, Window, gc_pauses, pct, row
 from bench.capacity.opus_callers import OpusCallers, OpusSpeech, run_calls
 from bench.capacity.opus_callers import speech as opus_speech
 from bench.running import run_in_work_dir, tree
@@ -219,6 +222,8 @@ async def run_level(
         await asyncio.sleep(0.5)
     await settle(pid, 3.0, 60.0)
     idle_pss, _, _ = pinning.tree_memory(pid)
+    speed = pinning.fixed_loop_ms(min(pinning.tree_cores(pid)))
+    log_from = worker.log_path.stat().st_size
     window = Window(pid)
     # each call says `turns` sentences, starting at a different one
     plans = [[(i + j) % len(SENTENCES) for j in range(turns)] for i in range(n)]
@@ -230,9 +235,14 @@ async def run_level(
         outcomes = await rtc_level(n, api, pid, window, sampler, said, rng)
     sampler.window = None
     window.end()
+    with worker.log_path.open("rb") as log_file:
+        log_file.seek(log_from)
+        pauses = gc_pauses(log_file.read().decode(errors="replace"))
     for error in sorted({o.error for o in outcomes if o.error}):
         print(f"    call failed ({sum(o.error == error for o in outcomes)}x): {error}")
-    return Level(n, list(outcomes), n * turns, window, idle_pss, pinning.tree_cores(pid))
+    return Level(
+        n, list(outcomes), n * turns, window, idle_pss, pinning.tree_cores(pid), speed, pauses
+    )
 
 
 async def opus_level(
@@ -363,6 +373,7 @@ async def levels(
     print(HEADER, flush=True)
     rng = random.Random(12)
     baseline: float | None = None
+    first_loop = 0.0
     held: list[Level] = []
     stopped = False
     counts = args.calls or [1, 2, *range(4, args.max_calls + 1, 2)]
@@ -391,6 +402,14 @@ async def levels(
                     f"{sum(jitters) / len(jitters):.1f} ms (RFC 3550, mean over calls); "
                     f"the callers' microphones woke at most {max(late):.0f} ms late"
                 )
+            first_loop = first_loop or level.fixed_loop_ms
+            pauses = level.gc_pauses
+            print(
+                f"        worker core speed: a fixed loop took {level.fixed_loop_ms:.0f} ms "
+                f"before this level ({level.fixed_loop_ms / first_loop:.2f} x the first); "
+                f"garbage collections that stopped every call (>= 10 ms): {len(pauses)}"
+                + (f", longest {max(pauses):.0f} ms" if pauses else "")
+            )
             sys.stdout.flush()
             use = level.window.core_use().get(stack_core, 0.0)
             p95 = pct(level.v2v, 0.95) if level.v2v else math.inf

@@ -14,6 +14,19 @@ from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome
 from bench.running import SamplingThread
 
+GC_PAUSE_MARK = "bench-gc-pause"
+"""Starts the worker's log line for each garbage collection that stopped its calls
+(``bench.capacity.worker.log_gc_pauses``)."""
+
+
+def gc_pauses(log_tail: str) -> list[float]:
+    """The pauses (ms) logged in a stretch of the worker's log."""
+    return [
+        float(line.rsplit("ms=", 1)[1])
+        for line in log_tail.splitlines()
+        if line.startswith(GC_PAUSE_MARK) and "ms=" in line
+    ]
+
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -100,6 +113,10 @@ class Level:
     window: Window
     idle_pss: float
     worker_cores: set[int]
+    fixed_loop_ms: float
+    """The worker core's speed just before the level (``pinning.fixed_loop_ms``)."""
+    gc_pauses: list[float]
+    """Garbage collections in the worker during the level that took 10 ms or more."""
 
     @property
     def v2v(self) -> list[float]:

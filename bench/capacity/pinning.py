@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,3 +111,27 @@ def utilisation(before: dict[int, CoreTimes], after: dict[int, CoreTimes]) -> di
         total = end.total - start.total
         out[core] = (end.busy - start.busy) / total if total > 0 else 0.0
     return out
+
+
+FIXED_LOOP = """
+import hashlib, time
+digest, began = b"parley", time.process_time()
+for _ in range(300_000):
+    digest = hashlib.sha256(digest).digest()
+print(round((time.process_time() - began) * 1000, 1))
+"""
+
+
+def fixed_loop_ms(core: int) -> float:
+    """CPU milliseconds a fixed hashing loop takes in a fresh interpreter on ``core``:
+    the same work every time, so a VM whose host got busier (it happens within a run
+    here) shows as a longer loop rather than as a worker that got worse."""
+    out = subprocess.run(
+        [sys.executable, "-c", FIXED_LOOP],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        preexec_fn=lambda: os.sched_setaffinity(0, {core}),
+    )
+    return float(out.stdout.strip())

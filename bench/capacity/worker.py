@@ -20,7 +20,11 @@ fakes there too.
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+import threading
+import time
 from typing import Any
 
 from livekit.agents import (
@@ -38,6 +42,7 @@ from agent_app.providers.factory import FailoverOptions, Providers, TokenProvide
 from agent_app.settings import AgentSettings
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
 from bench.capacity.fakes import EndpointingSTT
+from bench.capacity.levels import GC_PAUSE_MARK
 
 LATENCIES = Latencies()
 """What the fake providers take."""
@@ -46,6 +51,8 @@ STT_SILENCE = 0.25
 level``): the session VAD's own window."""
 REPLY_AUDIO_SECONDS = 1.0
 """Length of each spoken reply (a tone), so the worker also carries outbound media."""
+GC_PAUSE_LOG_MS = 10.0
+"""Collections shorter than this are not logged."""
 
 _real_prewarm = worker.prewarm
 _real_entrypoint = job.entrypoint
@@ -113,6 +120,31 @@ async def bench_entrypoint(ctx: JobContext) -> None:
     await _real_entrypoint(ctx)
 
 
+def log_gc_pauses() -> None:
+    """Log every garbage collection of at least ``GC_PAUSE_LOG_MS``: it held the GIL, so
+    every call in the worker stood still for that long. ``bench.capacity`` counts them
+    per level. One write per pause, straight to stderr (the worker's log): a collection
+    can start inside the logging module, with its lock held."""
+    if any(getattr(cb, "bench_gc_pauses", False) for cb in gc.callbacks):
+        return  # the module's second load (see _real_session_init)
+    started: dict[int, float] = {}
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        thread = threading.get_ident()
+        if phase == "start":
+            started[thread] = time.perf_counter()
+            return
+        began = started.pop(thread, None)
+        if began is None:
+            return
+        ms = (time.perf_counter() - began) * 1000
+        if ms >= GC_PAUSE_LOG_MS:
+            sys.stderr.write(f"{GC_PAUSE_MARK} gen={info['generation']} ms={ms:.1f}\n")
+
+    on_gc.bench_gc_pauses = True  # type: ignore[attr-defined]
+    gc.callbacks.append(on_gc)
+
+
 def legacy_room_options() -> room_io.RoomOptions:
     """livekit-agents' defaults: 24 kHz input with automatic gain control."""
     return room_io.RoomOptions()
@@ -133,6 +165,7 @@ def install() -> None:
     worker.prewarm = bench_prewarm
     worker.entrypoint = bench_entrypoint  # type: ignore[attr-defined]
     AgentSession.__init__ = session_init  # type: ignore[method-assign]
+    log_gc_pauses()
 
 
 install()  # at import: also in every job process that unpickles the wrappers
