@@ -20,7 +20,7 @@ from livekit.agents import (
 )
 from livekit.agents.voice.turn import TurnDetectionMode
 
-from agent_app import redaction, room_audio, telemetry
+from agent_app import redaction, room_audio, session_record, telemetry
 from agent_app.api_client import ParleyApi
 from agent_app.assistant import ParleyAssistant
 from agent_app.conversation import ConversationRecorder, document_message, restore_chat
@@ -288,6 +288,7 @@ async def entrypoint(ctx: JobContext) -> None:
     await parley.session.start(
         agent=agent, room=ctx.room, room_options=room_audio.room_options(), session_host=False
     )
+    session_record.keep_lean(parley.session)  # after start, which begins the record
     parley.greet(profile.greeting)
 
 
