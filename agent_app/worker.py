@@ -69,7 +69,7 @@ def freeze_start_up_heap() -> None:
     """Take what start-up left alive (modules, models, settings: ~180,000 objects) out of
     the cyclic garbage collector's reach for good. A full collection holds the GIL, so it
     stops every call in the process while it walks the heap, and this start-up heap, which
-    never dies, was most of it: ~90 ms on an idle core, up to ~375 ms under load.
+    never dies, was most of it: ~90 ms on an idle core, up to ~600 ms under load.
     Collected first, so no garbage is frozen. Process set-up calls it before any call
     starts: a call's objects frozen with it would never be collected."""
     gc.collect()

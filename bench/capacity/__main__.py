@@ -38,10 +38,9 @@ A level where the stack core is busier than ``--stack-limit`` is reported invali
 callers or the LiveKit server, not the worker, may be what got slower. Each level also
 prints how long a fixed loop took on the worker core just before it (this VM's speed
 moves by up to half within one run) and the worker's garbage collections of 10 ms or
-more during it (each stops every call). The last two
-lines are ``calls per core: N`` (the largest valid N within 10 %, divided by the worker's
-cores) and ``memory per call: M MB`` (PSS above the idle worker per call, averaged over
-the levels held).
+more during it (each stops every call). The last two lines are ``calls per core: N``
+(the largest valid N within 10 %, divided by the worker's cores) and ``memory per
+call: M MB`` (PSS above the idle worker per call, averaged over the levels held).
 """
 
 from __future__ import annotations

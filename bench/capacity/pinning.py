@@ -114,7 +114,8 @@ def utilisation(before: dict[int, CoreTimes], after: dict[int, CoreTimes]) -> di
 
 
 FIXED_LOOP = """
-import hashlib, time
+import hashlib, os, sys, time
+os.sched_setaffinity(0, {int(sys.argv[1])})
 digest, began = b"parley", time.process_time()
 for _ in range(300_000):
     digest = hashlib.sha256(digest).digest()
@@ -125,13 +126,13 @@ print(round((time.process_time() - began) * 1000, 1))
 def fixed_loop_ms(core: int) -> float:
     """CPU milliseconds a fixed hashing loop takes in a fresh interpreter on ``core``:
     the same work every time, so a VM whose host got busier (it happens within a run
-    here) shows as a longer loop rather than as a worker that got worse."""
+    here) shows as a longer loop rather than as a worker that got worse. The child pins
+    itself: no ``preexec_fn`` in a process that has threads."""
     out = subprocess.run(
-        [sys.executable, "-c", FIXED_LOOP],
+        [sys.executable, "-c", FIXED_LOOP, str(core)],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
-        preexec_fn=lambda: os.sched_setaffinity(0, {core}),
     )
     return float(out.stdout.strip())
