@@ -67,7 +67,18 @@ from agent_app.native_logs import keep_native_logs_native
 from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
-from bench.capacity.levels import HEADER, Level, Sampler, Window, gc_pauses, pct, row
+from bench.capacity.levels import (
+    HEADER,
+    Level,
+    Sampler,
+    Window,
+    gc_pauses,
+    pct,
+    row,
+    split_line,
+    split_turns,
+    turn_marks,
+)
 from bench.capacity.opus_callers import OpusCallers, OpusSpeech, run_calls
 from bench.capacity.opus_callers import speech as opus_speech
 from bench.running import run_in_work_dir, tree
@@ -236,11 +247,21 @@ async def run_level(
     window.end()
     with worker.log_path.open("rb") as log_file:
         log_file.seek(log_from)
-        pauses = gc_pauses(log_file.read().decode(errors="replace"))
+        log_tail = log_file.read().decode(errors="replace")
+    pauses = gc_pauses(log_tail)
+    splits = split_turns(outcomes, turn_marks(log_tail))
     for error in sorted({o.error for o in outcomes if o.error}):
         print(f"    call failed ({sum(o.error == error for o in outcomes)}x): {error}")
     return Level(
-        n, list(outcomes), n * turns, window, idle_pss, pinning.tree_cores(pid), speed, pauses
+        n,
+        list(outcomes),
+        n * turns,
+        window,
+        idle_pss,
+        pinning.tree_cores(pid),
+        speed,
+        pauses,
+        splits,
     )
 
 
@@ -409,6 +430,8 @@ async def levels(
                 f"garbage collections that stopped every call (>= 10 ms): {len(pauses)}"
                 + (f", longest {max(pauses):.0f} ms" if pauses else "")
             )
+            if level.splits:
+                print(split_line(level))
             sys.stdout.flush()
             use = level.window.core_use().get(stack_core, 0.0)
             p95 = pct(level.v2v, 0.95) if level.v2v else math.inf

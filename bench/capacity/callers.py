@@ -98,6 +98,8 @@ class CallOutcome:
     """Interarrival jitter of the agent's audio at the caller (Go callers only)."""
     mic_late_ms: float | None = None
     """The longest the caller's microphone woke behind its clock (Go callers only)."""
+    unix_offset: float | None = None
+    """Added to the turns' times, Unix time: what lines them up with the worker's log."""
 
 
 class Microphone:
@@ -167,7 +169,7 @@ async def call(
     reply_timeout: float = 10.0,
 ) -> CallOutcome:
     """One call. ``ready`` is awaited once the greeting is over (the level's start line)."""
-    outcome = CallOutcome()
+    outcome = CallOutcome(unix_offset=time.time() - time.perf_counter())
     resp = await client.post(
         "/api/token",
         json={"participantName": f"caller-{uuid.uuid4().hex[:6]}"},

@@ -19,6 +19,11 @@ GC_PAUSE_MARK = "bench-gc-pause"
 (``bench.capacity.worker.log_gc_pauses``)."""
 
 
+TURN_MARK = "bench-turn"
+"""Starts the worker's log lines that place each turn's end of speech and reply start
+(``bench.capacity.worker.mark_turns``)."""
+
+
 def gc_pauses(log_tail: str) -> list[float]:
     """The pauses (ms) logged in a stretch of the worker's log."""
     return [
@@ -26,6 +31,64 @@ def gc_pauses(log_tail: str) -> list[float]:
         for line in log_tail.splitlines()
         if line.startswith(GC_PAUSE_MARK) and "ms=" in line
     ]
+
+
+@dataclass(frozen=True)
+class TurnSplit:
+    """One turn's voice-to-voice in three parts (ms), at the worker's two marks."""
+
+    inbound: float
+    """The caller's last voiced packet sent -> the end of speech the VAD placed: network,
+    the worker's jitter buffer, frames reaching the job, the VAD's own boundary."""
+    agent: float
+    """-> the agent starts to play its reply: endpointing, STT, LLM and TTS, the job's
+    loop."""
+    outbound: float
+    """-> the caller hears it: the reply's way out (encoder, network, the caller)."""
+
+
+def turn_marks(log_tail: str) -> dict[str, dict[str, list[float]]]:
+    """Per room, the worker's marks in a stretch of its log: ``heard_until`` and
+    ``replying_at`` times (Unix seconds)."""
+    marks: dict[str, dict[str, list[float]]] = {}
+    for line in log_tail.splitlines():
+        if not line.startswith(TURN_MARK):
+            continue
+        fields = dict(part.split("=", 1) for part in line.split()[1:] if "=" in part)
+        room = fields.pop("room", "")
+        for kind, value in fields.items():
+            marks.setdefault(room, {}).setdefault(kind, []).append(float(value))
+    return marks
+
+
+def split_turns(
+    outcomes: list[CallOutcome], marks: dict[str, dict[str, list[float]]]
+) -> list[TurnSplit]:
+    """Each answered turn split at the worker's last marks between the caller's end of
+    speech and the reply it heard; a turn without both marks is left out."""
+    splits = []
+    for outcome in outcomes:
+        if outcome.unix_offset is None:
+            continue
+        room = marks.get(outcome.room, {})
+        for turn in outcome.turns:
+            if not turn.ok or turn.reply_at is None:
+                continue
+            spoke = turn.spoke_until + outcome.unix_offset
+            heard = turn.reply_at + outcome.unix_offset
+            # the VAD's estimate may fall a little before the last voiced packet
+            ends = [t for t in room.get("heard_until", []) if spoke - 1.0 < t < heard]
+            replies = [t for t in room.get("replying_at", []) if spoke < t <= heard]
+            if not ends or not replies or replies[-1] < ends[-1]:
+                continue
+            splits.append(
+                TurnSplit(
+                    (ends[-1] - spoke) * 1000,
+                    (replies[-1] - ends[-1]) * 1000,
+                    (heard - replies[-1]) * 1000,
+                )
+            )
+    return splits
 
 
 def pct(values: list[float], q: float) -> float:
@@ -117,6 +180,8 @@ class Level:
     """The worker core's speed just before the level (``pinning.fixed_loop_ms``)."""
     gc_pauses: list[float]
     """Garbage collections in the worker during the level that took 10 ms or more."""
+    splits: list[TurnSplit] = field(default_factory=list)
+    """The answered turns' voice-to-voice in parts, where the worker's log placed them."""
 
     @property
     def v2v(self) -> list[float]:
@@ -170,4 +235,22 @@ def row(level: Level, idle_cpu: float, worker_core: int, stack_core: int, limit:
         f" {w.peak_pss:6.0f} {level.pss_per_call:7.1f} |"
         f" {use.get(stack_core, 0.0) * 100:9.0f}% | {w.load_start:4.1f} | {valid}"
         + ("" if level.worker_cores <= {worker_core} else "  (worker not pinned!)")
+    )
+
+
+def split_line(level: Level) -> str:
+    """Where the level's voice-to-voice went: p50/p95 of each part of its turns."""
+    inbound, agent, outbound = (
+        [s.inbound for s in level.splits],
+        [s.agent for s in level.splits],
+        [s.outbound for s in level.splits],
+    )
+
+    def p(values: list[float]) -> str:
+        return f"{pct(values, 0.5):.0f}/{pct(values, 0.95):.0f}"
+
+    return (
+        f"        voice-to-voice in parts (p50/p95 ms, {len(level.splits)} turns): "
+        f"in {p(inbound)} to the VAD's end of speech, agent {p(agent)} to the reply's "
+        f"first audio, out {p(outbound)} to the caller's ear"
     )

@@ -203,6 +203,7 @@ def _outcome(raw: dict[str, Any]) -> CallOutcome:
         error=raw.get("error") or None,
         jitter_ms=raw.get("jitter_ms") if raw.get("turns") else None,
         mic_late_ms=raw.get("mic_late_ms") if raw.get("turns") else None,
+        unix_offset=raw.get("epoch_unix"),
     )
 
 

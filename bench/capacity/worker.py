@@ -29,9 +29,11 @@ from typing import Any
 
 from livekit.agents import (
     AgentSession,
+    AgentStateChangedEvent,
     JobContext,
     JobProcess,
     UserStateChangedEvent,
+    get_job_context,
     room_io,
     stt,
     vad,
@@ -42,7 +44,7 @@ from agent_app.providers.factory import FailoverOptions, Providers, TokenProvide
 from agent_app.settings import AgentSettings
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
 from bench.capacity.fakes import EndpointingSTT
-from bench.capacity.levels import GC_PAUSE_MARK
+from bench.capacity.levels import GC_PAUSE_MARK, TURN_MARK
 
 LATENCIES = Latencies()
 """What the fake providers take."""
@@ -81,6 +83,29 @@ def endpoint_on_the_vad(session: AgentSession[Any]) -> None:
     session.on("user_state_changed", on_user_state)
 
 
+def mark_turns(session: AgentSession[Any]) -> None:
+    """Log, in Unix time, where the session's VAD places the end of each of the caller's
+    sentences and when the agent starts to play its reply: ``bench.capacity`` splits each
+    turn's voice-to-voice at these two points. Straight to stderr, as the GC pauses."""
+    try:
+        room = get_job_context().room.name
+    except RuntimeError:  # a session outside a job: no room to line the turns up by
+        return
+
+    def on_user_state(ev: UserStateChangedEvent) -> None:
+        # created_at is livekit's estimate of the end of speech: the moment the VAD
+        # decided, less the silence it waited for (and its inference time)
+        if ev.old_state == "speaking" and ev.new_state == "listening":
+            sys.stderr.write(f"{TURN_MARK} room={room} heard_until={ev.created_at:.6f}\n")
+
+    def on_agent_state(ev: AgentStateChangedEvent) -> None:
+        if ev.new_state == "speaking":
+            sys.stderr.write(f"{TURN_MARK} room={room} replying_at={ev.created_at:.6f}\n")
+
+    session.on("user_state_changed", on_user_state)
+    session.on("agent_state_changed", on_agent_state)
+
+
 # Run as ``-m``, this module is imported twice (as ``__main__`` and by name), and each
 # install() wraps ``AgentSession.__init__``: wrap livekit's own, never a wrapper, or
 # every session gets two listeners and its STT two transcripts per end of speech.
@@ -90,6 +115,7 @@ _real_session_init = getattr(AgentSession.__init__, "bench_wraps", AgentSession.
 def session_init(self: AgentSession[Any], *args: Any, **kwargs: Any) -> None:
     _real_session_init(self, *args, **kwargs)
     endpoint_on_the_vad(self)
+    mark_turns(self)
 
 
 session_init.bench_wraps = _real_session_init  # type: ignore[attr-defined]

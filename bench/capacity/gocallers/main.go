@@ -80,6 +80,9 @@ type Outcome struct {
 	// MicLateMs is the longest the microphone woke behind its 20 ms clock (it then
 	// catches up): how far the callers' own scheduling could have skewed the timing.
 	MicLateMs float64 `json:"mic_late_ms"`
+	// EpochUnix is when the callers' clock read zero, in Unix seconds: the bench lines
+	// the turns up with the worker's log, which has the same machine's clock.
+	EpochUnix float64 `json:"epoch_unix"`
 	Error     string  `json:"error,omitempty"`
 }
 
@@ -307,6 +310,7 @@ func waitFor(ch <-chan struct{}, timeout time.Duration) bool {
 }
 
 func call(i int, spec *Spec, line *startLine, offset time.Duration, client *http.Client) (out Outcome) {
+	out.EpochUnix = float64(epoch.UnixNano()) / 1e9
 	arrived := false
 	defer func() {
 		if !arrived {
