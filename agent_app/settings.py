@@ -110,9 +110,10 @@ class AgentSettings(BaseSettings):
     load_threshold: float = Field(default=1.0, gt=0)
     # "thread" runs every call in the worker process (one interpreter, shared models:
     # far less memory per call, but a crash in one call ends its neighbours too, and
-    # Redis-lease recovery re-dispatches them); "process" isolates each call in its own
-    # process at about 80 MB more per call.
-    job_executor: Literal["thread", "process"] = "thread"
+    # Redis-lease recovery re-dispatches them); "loop" runs them there too, as tasks on
+    # one event loop rather than a thread and a loop each (agent_app/shared_loop.py);
+    # "process" isolates each call in its own process at about 80 MB more per call.
+    job_executor: Literal["thread", "loop", "process"] = "thread"
     # Jobs kept initialised ahead of calls (models loaded); None = livekit-agents'
     # default (one per CPU in production).
     num_idle_processes: int | None = Field(default=None, ge=0)

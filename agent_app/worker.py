@@ -15,8 +15,9 @@ import threading
 
 import uvloop
 from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, inference
+from livekit.rtc._ffi_client import FfiClient
 
-from agent_app import capacity, ffi_routing, redaction, telemetry
+from agent_app import capacity, ffi_routing, redaction, shared_loop, telemetry
 from agent_app.inline_executor import InlineExecutor
 from agent_app.job import entrypoint
 from agent_app.native_logs import keep_native_logs_native
@@ -49,6 +50,8 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
         if _once("process"):
             if not settings.rtc_log_capture:
                 keep_native_logs_native()  # before anything starts livekit.rtc's runtime
+            if settings.job_executor != "process":
+                start_rtc_runtime()  # before any job: calls share this process's runtime
             # read by livekit-agents when it starts monitoring a loop, after this
             os.environ["LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS"] = str(settings.loop_block_warn_ms)
             ffi_routing.install()  # before any job opens a room
@@ -63,6 +66,18 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
                 init_eot()  # the v1-mini end-of-turn model (~108 MB), in livekit-local-inference
             warm_local_models(settings)  # Whisper and Piper: seconds, so never inside a call
             freeze_start_up_heap()  # last: everything loaded so far lives as long as we do
+
+
+def start_rtc_runtime() -> FfiClient:
+    """Create livekit.rtc's native runtime client now, on this thread, once.
+    livekit.rtc makes it on first use, without a lock: the first two calls of a fresh
+    worker, starting together on two threads, each made one. The call whose room had
+    subscribed to the discarded client's queue never heard its connect callback;
+    livekit-ffi gave up on the handshake 15 s later ("timed out waiting for
+    ReadyForRoomEventRequest") with a panic, and livekit.rtc answers every panic
+    with SIGTERM to its own process: every call in the worker ended."""
+    client: FfiClient = FfiClient.instance
+    return client
 
 
 def freeze_start_up_heap() -> None:
@@ -86,7 +101,11 @@ def prewarm(proc: JobProcess) -> None:
     proc.userdata["vad"] = inference.VAD(executor=InlineExecutor())
 
 
-EXECUTORS = {"thread": JobExecutorType.THREAD, "process": JobExecutorType.PROCESS}
+EXECUTORS = {
+    "thread": JobExecutorType.THREAD,
+    "loop": JobExecutorType.THREAD,  # livekit-agents' thread executor, made shared_loop's
+    "process": JobExecutorType.PROCESS,
+}
 
 
 def build_server(settings: AgentSettings) -> AgentServer:
@@ -94,6 +113,8 @@ def build_server(settings: AgentSettings) -> AgentServer:
     and load reported as active calls over measured capacity (capacity.py)."""
     calls = capacity.max_calls(settings)
     idle = settings.num_idle_processes
+    if settings.job_executor == "loop":
+        shared_loop.install()
     server = AgentServer(
         ws_url=settings.livekit_url,
         api_key=settings.livekit_api_key,

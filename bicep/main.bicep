@@ -127,6 +127,7 @@ param agentCallsPerCore string = '4'
 param agentLoadThreshold string = '1.0'
 @allowed([
   'thread'
+  'loop'
   'process'
 ])
 param agentJobExecutor string = 'thread'

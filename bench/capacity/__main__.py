@@ -1,7 +1,7 @@
 """Calls per core: one agent worker pinned to one core, everything else on another.
 
     make bench-capacity [BENCH_CAPACITY_ARGS="..."], or, once built,
-    .venv/bin/python -m bench.capacity [--executor thread|process] [--stt streaming|batch]
+    .venv/bin/python -m bench.capacity [--executor thread|loop|process] [--stt streaming|batch]
                                        [--media lean|legacy] [--turn-detection model|vad]
                                        [--callers go|rtc] [--idle N] [--max-calls 40]
                                        [--calls 1,4,8] [--samples 40] [--profile N]
@@ -512,7 +512,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--executor", choices=["thread", "process"], default="thread")
+    parser.add_argument("--executor", choices=["thread", "loop", "process"], default="thread")
     parser.add_argument("--stt", choices=["streaming", "batch"], default="streaming")
     parser.add_argument(
         "--stt-endpoint",

@@ -40,9 +40,10 @@ param loadThreshold string = '1.0'
   'vad'
 ])
 param turnDetection string = 'model'
-@description('thread: every call in the worker process (least memory per call); process: one process per call (isolated, about 80 MB more per call). JOB_EXECUTOR.')
+@description('thread: every call in the worker process (least memory per call); loop: the same, every call on one event loop (less CPU and memory; a call that blocks the loop stalls the others); process: one process per call (isolated, about 80 MB more per call). JOB_EXECUTOR.')
 @allowed([
   'thread'
+  'loop'
   'process'
 ])
 param jobExecutor string = 'thread'

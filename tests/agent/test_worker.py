@@ -71,6 +71,60 @@ def test_prewarm_freezes_the_start_up_heap_once_after_collecting_its_garbage() -
     assert probe["frozen_again"] == 0
 
 
+RUNTIME_PROBE = """
+import json, sys, threading
+from livekit.rtc._ffi_client import FfiClient
+from agent_app.settings import AgentSettings
+from agent_app.worker import setup_process
+
+setup_process(AgentSettings(job_executor=sys.argv[1]), models=False)
+made_at_set_up = FfiClient._instance
+start = threading.Barrier(4)
+seen = []
+
+def first_call():  # four calls starting together, as a fresh worker's first jobs may
+    start.wait()
+    seen.append(id(FfiClient.instance))
+
+threads = [threading.Thread(target=first_call) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps({
+    "made_at_set_up": made_at_set_up is not None,
+    "clients": len(set(seen)),
+    "same_as_set_up": made_at_set_up is not None and set(seen) == {id(made_at_set_up)},
+}))
+"""
+
+
+def _runtime_probe(executor: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", RUNTIME_PROBE, executor],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    probe: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return probe
+
+
+def test_calls_starting_together_share_the_one_native_runtime_client() -> None:
+    # made lazily and without a lock, it was made once per racing thread: a call whose
+    # room listened on a discarded client never heard its connect callback
+    for executor in ("thread", "loop"):
+        probe = _runtime_probe(executor)
+        assert probe == {"made_at_set_up": True, "clients": 1, "same_as_set_up": True}
+
+
+def test_a_process_per_call_worker_starts_no_runtime_of_its_own() -> None:
+    assert _runtime_probe("process")["made_at_set_up"] is False
+
+
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=1) as resp:
