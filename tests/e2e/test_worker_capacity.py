@@ -1,5 +1,6 @@
-"""A full worker gets no more jobs: the real worker (thread executor) reports its active
-calls against its capacity, and a real LiveKit server stops offering it dispatches."""
+"""A full worker gets no more jobs: the real worker (calls as threads, or as tasks on one
+loop) reports its active calls against its capacity, and a real LiveKit server stops
+offering it dispatches."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ pytestmark = pytest.mark.e2e
 NO_WORKER = "no worker available to handle job"
 
 
-@pytest.fixture
-def one_call_worker(stack: Stack, tmp_path: Path) -> Iterator[tuple[str, ManagedProcess]]:
+@pytest.fixture(params=["thread", "loop"])
+def one_call_worker(
+    stack: Stack, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, ManagedProcess]]:
     """The worker under its own agent name, carrying at most one call."""
     agent_name = f"parley-cap-{uuid.uuid4().hex[:6]}"
     proc = start_agent(
@@ -37,7 +40,7 @@ def one_call_worker(stack: Stack, tmp_path: Path) -> Iterator[tuple[str, Managed
             "AGENT_NAME": agent_name,
             "MAX_CALLS": "1",
             "LOAD_THRESHOLD": "1.0",
-            "JOB_EXECUTOR": "thread",
+            "JOB_EXECUTOR": request.param,
             "DRAIN_TIMEOUT_SECONDS": "5",
         },
     )
