@@ -10,6 +10,7 @@ import sys
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from livekit.agents import inference
 
@@ -30,6 +31,7 @@ def test_prewarm_loads_models_and_settings_once_per_process() -> None:
 FREEZE_PROBE = """
 import gc, json, weakref
 from types import SimpleNamespace
+from typing import Any
 from agent_app.worker import prewarm
 
 gc.disable()  # only prewarm may collect: whatever is collected below, it collected
@@ -54,9 +56,10 @@ print(json.dumps({
 """
 
 
-def test_prewarm_freezes_the_start_up_heap_once_after_collecting_its_garbage() -> None:
+def run_probe(code: str, *args: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter; what it printed last, as JSON."""
     out = subprocess.run(
-        [sys.executable, "-c", FREEZE_PROBE],
+        [sys.executable, "-c", code, *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -64,7 +67,12 @@ def test_prewarm_freezes_the_start_up_heap_once_after_collecting_its_garbage() -
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    probe: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return probe
+
+
+def test_prewarm_freezes_the_start_up_heap_once_after_collecting_its_garbage() -> None:
+    probe = run_probe(FREEZE_PROBE)
     assert probe["garbage_collected"]  # collected, not frozen for the process's life
     assert not probe["alive_tracked"]  # out of every later full collection's walk
     assert probe["frozen"] > 50_000  # the start-up heap, not a handful of objects
@@ -99,30 +107,16 @@ print(json.dumps({
 """
 
 
-def _runtime_probe(executor: str) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-c", RUNTIME_PROBE, executor],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    probe: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
-    return probe
-
-
 def test_calls_starting_together_share_the_one_native_runtime_client() -> None:
     # made lazily and without a lock, it was made once per racing thread: a call whose
     # room listened on a discarded client never heard its connect callback
     for executor in ("thread", "loop"):
-        probe = _runtime_probe(executor)
+        probe = run_probe(RUNTIME_PROBE, executor)
         assert probe == {"made_at_set_up": True, "clients": 1, "same_as_set_up": True}
 
 
 def test_a_process_per_call_worker_starts_no_runtime_of_its_own() -> None:
-    assert _runtime_probe("process")["made_at_set_up"] is False
+    assert run_probe(RUNTIME_PROBE, "process")["made_at_set_up"] is False
 
 
 def _get(url: str) -> tuple[int, str]:
