@@ -17,7 +17,7 @@ import uvloop
 from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, inference
 from livekit.rtc._ffi_client import FfiClient
 
-from agent_app import capacity, ffi_routing, redaction, shared_loop, telemetry
+from agent_app import capacity, connect_guard, ffi_routing, redaction, shared_loop, telemetry
 from agent_app.inline_executor import InlineExecutor
 from agent_app.job import entrypoint
 from agent_app.native_logs import keep_native_logs_native
@@ -40,10 +40,10 @@ def _once(step: str) -> bool:
 
 
 def setup_process(settings: AgentSettings, *, models: bool) -> None:
-    """Process-wide set-up, each part once per process: livekit.rtc's native logs and
-    event routing, the loop monitor, log redaction, telemetry exporters and cloud
-    plugins, then (``models``) the native VAD and end-of-turn models, after which the
-    start-up heap is frozen.
+    """Process-wide set-up, each part once per process: livekit.rtc's native logs,
+    event routing and connect guard, the loop monitor, log redaction, telemetry exporters
+    and cloud plugins, then (``models``) the native VAD and end-of-turn models, after
+    which the start-up heap is frozen.
     With the thread executor the worker and every job's prewarm share one process, and
     exporters must not be installed twice."""
     with _setup_lock:
@@ -55,6 +55,7 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
             # read by livekit-agents when it starts monitoring a loop, after this
             os.environ["LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS"] = str(settings.loop_block_warn_ms)
             ffi_routing.install()  # before any job opens a room
+            connect_guard.install()  # a job cancelled while it joins must not panic the FFI
             redaction.install(settings)
             telemetry.configure(settings)
             import_plugins(settings)  # only what the chains use, so start-up stays fast

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import ssl
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from harness.waiting import wait_until
 
@@ -35,6 +38,23 @@ def http_ok(url: str) -> Callable[[], bool]:
             return False
 
     return check
+
+
+def run_probe(code: str, *args: str, timeout: float = 120) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter, from the repository's root; what it printed
+    last, as JSON. For what must not share the test's process: process-wide set-up, or a
+    failure that ends the process."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    probe: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return probe
 
 
 class ManagedProcess:

@@ -1,4 +1,5 @@
-"""Fixtures for the agent tests: a real Redis, and the HTTP context plugins expect."""
+"""Fixtures for the agent tests: a real Redis, a real LiveKit server, and the HTTP context
+plugins expect."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from livekit.agents import utils
 
+from harness.livekit import LiveKitServer, start_livekit
 from harness.redis_server import start_redis
 
 
@@ -17,6 +19,16 @@ def redis_url(work_dir: Path) -> Iterator[str]:
     server = start_redis(work_dir)
     try:
         yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def livekit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]:
+    """A LiveKit server (dev keys) on free ports, for the tests of one module."""
+    server = start_livekit(tmp_path_factory.mktemp("livekit"))
+    try:
+        yield server
     finally:
         server.stop()
 

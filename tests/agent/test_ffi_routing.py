@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from livekit.rtc._proto import ffi_pb2 as proto_ffi
 
 from agent_app.ffi_routing import callback_filter, room_filter, stream_filter
 from bench.ffi_fanout import measure, tone_hz
-from harness.livekit import LiveKitServer, start_livekit
+from harness.livekit import LiveKitServer
 
 
 def stream_frame(handle: int) -> proto_ffi.FfiEvent:
@@ -60,15 +57,6 @@ def test_a_waiting_request_takes_callbacks_only() -> None:
     assert callback_filter(publish_callback(5))
     assert not callback_filter(stream_frame(5))
     assert not callback_filter(room_event(5))
-
-
-@pytest.fixture(scope="module")
-def livekit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]:
-    server = start_livekit(tmp_path_factory.mktemp("livekit"))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_each_call_hears_its_own_audio_and_is_not_woken_by_the_others(

@@ -10,7 +10,6 @@ import sys
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 from livekit.agents import inference
 
@@ -18,7 +17,7 @@ from agent_app.settings import AgentSettings
 from agent_app.worker import prewarm
 from harness.agent import health_url, launch_agent
 from harness.ports import free_port
-from harness.processes import ROOT
+from harness.processes import ROOT, run_probe
 
 
 def test_prewarm_loads_models_and_settings_once_per_process() -> None:
@@ -54,21 +53,6 @@ print(json.dumps({
     "frozen_again": gc.get_freeze_count() - frozen,
 }))
 """
-
-
-def run_probe(code: str, *args: str) -> dict[str, Any]:
-    """Run ``code`` in a fresh interpreter; what it printed last, as JSON."""
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    probe: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return probe
 
 
 def test_prewarm_freezes_the_start_up_heap_once_after_collecting_its_garbage() -> None:
