@@ -56,7 +56,7 @@ class StrandedConnects:
         self._tasks: set[asyncio.Task[None]] = set()
         self._watching = False
         self.left: list[int] = []
-        """Handles of the rooms this guard made leave (read by tests)."""
+        """Handles of the rooms this guard has finished trying to leave (read by tests)."""
 
     def start(self) -> None:
         """Watch connect callbacks from now on (idempotent). Called by the first connect,

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from livekit import api, rtc
+from livekit import rtc
 from livekit.rtc._ffi_client import FfiClient
 
-from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET, start_livekit
+from harness.livekit import join_token, start_livekit
 from harness.processes import ROOT
 
 RATE = 16_000
@@ -57,16 +57,6 @@ class CountingLoop(asyncio.SelectorEventLoop):
         return super().call_soon_threadsafe(callback, *args, context=context)
 
 
-def token(room: str, identity: str) -> str:
-    grants = api.VideoGrants(room_join=True, room=room)
-    return (
-        api.AccessToken(DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET)
-        .with_identity(identity)
-        .with_grants(grants)
-        .to_jwt()
-    )
-
-
 class Window:
     """The measuring window all listeners share: opened once every call receives."""
 
@@ -89,7 +79,7 @@ async def listen(url: str, call: int, window: Window) -> dict[str, Any]:
         if not subscribed.done():
             subscribed.set_result(track)
 
-    await room.connect(url, token(f"call-{call}", "listener"))
+    await room.connect(url, join_token(f"call-{call}", "listener"))
     track = await asyncio.wait_for(subscribed, 30)
     stream = rtc.AudioStream(track, sample_rate=RATE, num_channels=1, frame_size_ms=FRAME_MS)
     samples: list[np.ndarray] = []
@@ -139,7 +129,7 @@ def run_listener(url: str, call: int, window: Window, out: Future[Any]) -> None:
 
 async def speak(url: str, call: int, stop: asyncio.Event) -> tuple[rtc.Room, asyncio.Task[None]]:
     room = rtc.Room()
-    await room.connect(url, token(f"call-{call}", "speaker"))
+    await room.connect(url, join_token(f"call-{call}", "speaker"))
     source = rtc.AudioSource(RATE, 1)
     track = rtc.LocalAudioTrack.create_audio_track("tone", source)
     options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from livekit import api
+
 from harness.ports import free_port
 from harness.processes import ROOT, ManagedProcess, http_ok
 
@@ -12,6 +14,17 @@ LIVEKIT_BIN = ROOT / ".tools" / "bin" / "livekit-server"
 # The local stack's development key pair (dev.env uses the same; not a secret).
 DEV_LIVEKIT_KEY = "devkey"
 DEV_LIVEKIT_SECRET = "parley-local-development-secret-0123456789"
+
+
+def join_token(room: str, identity: str) -> str:
+    """A token (dev keys) that lets ``identity`` join ``room`` and nothing more."""
+    grants = api.VideoGrants(room_join=True, room=room)
+    return (
+        api.AccessToken(DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET)
+        .with_identity(identity)
+        .with_grants(grants)
+        .to_jwt()
+    )
 
 
 @dataclass

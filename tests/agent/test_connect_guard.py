@@ -21,21 +21,11 @@ PROBE = """
 import asyncio, json, sys, time
 from livekit import api, rtc
 from agent_app import connect_guard, ffi_routing
-from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET, join_token
 
 ffi_routing.install()  # as the worker's process set-up does, in this order
 guard = connect_guard.install()
 ws_url, http_url = sys.argv[1], sys.argv[2]
-
-
-def token(room: str) -> str:
-    grants = api.VideoGrants(room_join=True, room=room)
-    return (
-        api.AccessToken(DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET)
-        .with_identity("agent")
-        .with_grants(grants)
-        .to_jwt()
-    )
 
 
 async def until(condition, what: str, timeout: float = 10.0) -> None:
@@ -54,7 +44,7 @@ async def present(lk: api.LiveKitAPI, room: str) -> bool:
 async def cancelled_join(lk: api.LiveKitAPI, room: str, after_callback: bool) -> dict:
     left_before = len(guard.left)
     joined_before = len(guard._joined)
-    attempt = asyncio.create_task(rtc.Room().connect(ws_url, token(room)))
+    attempt = asyncio.create_task(rtc.Room().connect(ws_url, join_token(room, "agent")))
     await asyncio.sleep(0)  # the connect request is sent: the FFI is joining
     if after_callback:
         # hold this loop until the callback has reached the native thread, so the
@@ -87,7 +77,7 @@ async def main() -> None:
         early = await cancelled_join(lk, "cancelled-once-joined", after_callback=True)
         left_before = len(guard.left)
         room = rtc.Room()
-        await room.connect(ws_url, token("left-alone"))
+        await room.connect(ws_url, join_token("left-alone", "agent"))
         on_server = await present(lk, "left-alone")
         connected = room.isconnected()
         await room.disconnect()

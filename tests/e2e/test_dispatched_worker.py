@@ -20,7 +20,7 @@ from livekit import api, rtc
 from harness.agent_helpers import speech_frames
 from harness.api import ApiProcess
 from harness.doubles.audio_io import PacedMicrophone
-from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET
+from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET, join_token
 from harness.stack import Stack, agent_on
 from harness.waiting import wait_for
 
@@ -46,12 +46,7 @@ async def test_dispatched_agent_talks_records_and_takes_files(
         await lk.agent_dispatch.create_dispatch(
             api.CreateAgentDispatchRequest(agent_name=agent_name, room=room_name)
         )
-    token = (
-        api.AccessToken(DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET)
-        .with_identity("user-1")
-        .with_grants(api.VideoGrants(room_join=True, room=room_name))
-        .to_jwt()
-    )
+    token = join_token(room_name, "user-1")
     speech, rate = speech_frames("Tell me the time.")
     mic = PacedMicrophone(rate)
     room = rtc.Room()
