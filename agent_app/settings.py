@@ -99,7 +99,7 @@ class AgentSettings(BaseSettings):
     termination_grace_seconds: int = Field(default=30, ge=5)
     health_port: int = 8081
 
-    # Capacity (agent_app/capacity.py). The worker's load is its active calls over the
+    # Capacity (agent_app/runtime/capacity.py). The worker's load is its active calls over the
     # calls it carries: CALLS_PER_CORE (measured with `make bench-capacity`: the most
     # calls one core holds with p95 voice-to-voice within 10 % of a single call) times
     # its usable cores, or MAX_CALLS when set. At LOAD_THRESHOLD of that it reports
@@ -111,7 +111,7 @@ class AgentSettings(BaseSettings):
     # "thread" runs every call in the worker process (one interpreter, shared models:
     # far less memory per call, but a crash in one call ends its neighbours too, and
     # Redis-lease recovery re-dispatches them); "loop" runs them there too, as tasks on
-    # one event loop rather than a thread and a loop each (agent_app/shared_loop.py);
+    # one event loop rather than a thread and a loop each (agent_app/runtime/shared_loop.py);
     # "process" isolates each call in its own process at about 80 MB more per call.
     job_executor: Literal["thread", "loop", "process"] = "thread"
     # Jobs kept initialised ahead of calls (models loaded); None = livekit-agents'
@@ -120,7 +120,7 @@ class AgentSettings(BaseSettings):
 
     # livekit.rtc hands every native log record (about 250 a second per call, nearly all
     # debug) to Python to be dropped there; off, the native side filters by RUST_LOG
-    # (default warn) and writes to stderr (agent_app/native_logs.py). True restores
+    # (default warn) and writes to stderr (agent_app/runtime/native_logs.py). True restores
     # the capture into Python logging, at about a fifth more worker CPU.
     rtc_log_capture: bool = Field(default=False, json_schema_extra={"azure": False})
 

@@ -62,10 +62,10 @@ async def _job_turns() -> None:
 
     from livekit.agents import AgentSession, ConversationItemAddedEvent, llm
 
-    from agent_app.assistant import ParleyAssistant
-    from agent_app.job import turn_handling
-    from agent_app.providers.factory import build_providers
-    from agent_app.worker import prewarm
+    from agent_app.call.assistant import ParleyAssistant
+    from agent_app.call.turns import turn_handling
+    from agent_app.providers.chains import build_providers
+    from agent_app.runtime.worker import prewarm
     from harness.agent_helpers import settings, speech_frames
     from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone
 

@@ -21,7 +21,7 @@ import sys
 
 from livekit.agents import AgentSession, ConversationItemAddedEvent, inference, llm
 
-from agent_app.assistant import ParleyAssistant
+from agent_app.call.assistant import ParleyAssistant
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
 from harness.agent_helpers import speech_frames
 from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone

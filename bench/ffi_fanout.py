@@ -1,7 +1,7 @@
 """What one call's audio costs the other calls in the same worker process.
 
 livekit.rtc hands each native event to every subscriber in the process, and with the
-thread executor every call has a loop and a thread of its own; ``agent_app.ffi_routing``
+thread executor every call has a loop and a thread of its own; ``agent_app.runtime.ffi_routing``
 narrows each subscription to its own events. This runs N calls in one process as the
 worker does and counts, per call, the hand-offs (``call_soon_threadsafe``) its loop
 took and the CPU its thread spent, with livekit.rtc as it is and with the routing:
@@ -205,7 +205,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.run is not None:
         if args.run == "routed":
-            from agent_app.ffi_routing import install
+            from agent_app.runtime.ffi_routing import install
 
             install()
         for outcome in asyncio.run(calls_in_one_process(args.url, args.calls, args.seconds)):

@@ -5,7 +5,7 @@
 Everything is ``agent_app``'s own worker and job (dispatch, room I/O, VAD, the v1-mini
 end-of-turn model, transcripts, state), except:
 
-- ``agent_app.job.build_providers`` returns the fakes of ``bench.agent_fakes``
+- ``agent_app.call.pipelines.build_providers`` returns the fakes of ``bench.agent_fakes``
   (``BENCH_PROVIDERS=agent`` keeps the agent's own providers);
 - the worker reports no CPU load. A worker reports the machine's CPU use, and the
   LiveKit server offers jobs only to workers below ``agents.target_load`` (0.7 unless
@@ -25,8 +25,9 @@ from typing import Any
 
 from livekit.agents import AgentServer, JobContext, JobProcess, vad
 
-from agent_app import job, worker
-from agent_app.providers.factory import Providers
+from agent_app.call import job, pipelines
+from agent_app.providers.chains import Providers
+from agent_app.runtime import worker
 from agent_app.settings import AgentSettings
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
 
@@ -40,7 +41,7 @@ _real_entrypoint = job.entrypoint
 
 
 async def fixed_providers(settings: AgentSettings, vad_model: vad.VAD, **_: Any) -> Providers:
-    """Stands in for ``agent_app.providers.factory.build_providers`` (its keyword options,
+    """Stands in for ``agent_app.providers.chains.build_providers`` (its keyword options,
     failover and tokens, mean nothing to fixed providers)."""
     return Providers(
         stt=FixedSTT(LATENCIES.stt),
@@ -54,7 +55,7 @@ def no_load() -> float:
 
 
 class UnloadedServer(AgentServer):
-    """``agent_app.worker.build_server``'s server, reporting no load."""
+    """``agent_app.runtime.worker.build_server``'s server, reporting no load."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**{**options, "load_fnc": no_load})
@@ -74,7 +75,7 @@ def install() -> None:
     """Route provider construction to the fakes, and the worker to the wrappers above."""
     # names the modules import rather than define, hence not "exported" to mypy
     if os.environ.get("BENCH_PROVIDERS", "fixed") == "fixed":
-        job.build_providers = fixed_providers  # type: ignore[attr-defined]
+        pipelines.build_providers = fixed_providers  # type: ignore[attr-defined]
     worker.AgentServer = UnloadedServer  # type: ignore[attr-defined]
     worker.prewarm = fixed_prewarm
     worker.entrypoint = fixed_entrypoint  # type: ignore[attr-defined]

@@ -24,8 +24,8 @@ from typing import Any
 from livekit.agents import APIConnectOptions
 from livekit.agents import llm as lk_llm
 
-from agent_app.assistant import ParleyAssistant
-from agent_app.providers.factory import build_llm
+from agent_app.call.assistant import ParleyAssistant
+from agent_app.providers.chains import build_llm
 from agent_app.settings import AgentSettings
 from harness.local_model import LocalModelServer, start_local_model_server
 

@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 from livekit import rtc
 
-from agent_app.providers.local_tts import ESpeakTTS
-from agent_app.providers.piper_tts import PiperTTS
-from agent_app.providers.whisper_stt import WhisperOptions, load_model, transcribe
+from agent_app.providers.offline.espeak_tts import ESpeakTTS
+from agent_app.providers.offline.piper_tts import PiperTTS
+from agent_app.providers.offline.whisper_stt import WhisperOptions, load_model, transcribe
 from harness.caller.voice import OPEN_SENTENCES, mix_at_snr, pad, speak, word_accuracy
 
 NOISY_SNR_DB = 12.0

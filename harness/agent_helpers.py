@@ -10,12 +10,12 @@ from livekit import rtc
 from livekit.agents import llm, stt
 from livekit.agents.stt import SpeechEventType
 
-from agent_app.api_client import ParleyApi
-from agent_app.job import ParleySession
-from agent_app.outbox import OutboxOptions
-from agent_app.providers.factory import Providers
-from agent_app.providers.local_llm import OfflineLLM
-from agent_app.providers.local_tts import ESpeakTTS
+from agent_app.api.client import ParleyApi
+from agent_app.api.outbox import OutboxOptions
+from agent_app.call.session import ParleySession
+from agent_app.providers.chains import Providers
+from agent_app.providers.offline.espeak_tts import ESpeakTTS
+from agent_app.providers.offline.responder import OfflineLLM
 from agent_app.recovery.state import MemoryStateStore
 from agent_app.settings import AgentSettings
 from harness.caller import voice

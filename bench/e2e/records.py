@@ -13,7 +13,7 @@ from pathlib import Path
 from livekit.agents import inference
 from livekit.agents.voice.turn import _resolve_endpointing
 
-from agent_app.job import turn_handling
+from agent_app.call.turns import turn_handling
 from bench.agent_fakes import Latencies
 from harness.caller import CallResult
 
@@ -30,7 +30,7 @@ class Timing:
 
     @classmethod
     def of_agent(cls) -> Timing:
-        """The worker's turn handling (``agent_app.job.turn_handling``) resolved with
+        """The worker's turn handling (``agent_app.call.turns.turn_handling``) resolved with
         livekit-agents' defaults, and the VAD the worker builds (``inference.VAD()``)."""
         options = turn_handling()
         endpointing = _resolve_endpointing(

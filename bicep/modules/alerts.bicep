@@ -1,7 +1,7 @@
 // Alerts for the operator: slow replies, provider failovers, API 5xx, agent restarts.
 // One action group mails `alertEmail` (none when empty: the alerts still fire in the
 // portal). Log alerts query App Insights with the metric names the agent exports
-// (agent_app/telemetry.py); a test holds them to those names.
+// (agent_app/observability/telemetry.py); a test holds them to those names.
 param location string
 param tags object
 param applicationInsightsId string

@@ -1,2 +1,20 @@
 """Test doubles: local servers that speak the cloud providers' and the Parley API's wire
-protocols (``servers``), and in-process audio I/O for an AgentSession (``audio_io``)."""
+protocols, one module per protocol on a shared base (``base``), and in-process audio I/O
+for an AgentSession (``audio_io``). The servers are re-exported here."""
+
+from harness.doubles.azure_speech import AzureSpeechSTTServer, AzureTTSServer
+from harness.doubles.base import Behaviour, WireServer, application, serve, tone_pcm
+from harness.doubles.openai import OpenAIServer
+from harness.doubles.parley_api import FakeParleyApi
+
+__all__ = [
+    "AzureSpeechSTTServer",
+    "AzureTTSServer",
+    "Behaviour",
+    "FakeParleyApi",
+    "OpenAIServer",
+    "WireServer",
+    "application",
+    "serve",
+    "tone_pcm",
+]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import httpx
 from livekit.agents import llm
 
-from agent_app.api_client import ApiError, ParleyApi
-from agent_app.room_events import make_event
-from agent_app.tenant_profile import load_profile
-from agent_app.transcripts import to_segment
+from agent_app.api.client import ApiError, ParleyApi
+from agent_app.call.room_events import make_event
+from agent_app.call.tenant_profile import load_profile
+from agent_app.call.transcripts import to_segment
+from harness.doubles import FakeParleyApi, serve
 from harness.doubles.contract import api_contract
-from harness.doubles.servers import FakeParleyApi, serve
 
 SID = "RM_contract01"
 

@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 from livekit.agents import JobExecutorType
 
-from agent_app import capacity, room_audio, telemetry, worker
-from agent_app.api_client import ParleyApi, tls_context
+from agent_app.api.client import ParleyApi, tls_context
+from agent_app.observability import telemetry
+from agent_app.runtime import capacity, room_audio, worker
 from agent_app.settings import AgentSettings
 
 

@@ -1,5 +1,5 @@
 """A cancelled room connect leaves the room instead of panicking the worker
-(agent_app.connect_guard)."""
+(agent_app.runtime.connect_guard)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from livekit.rtc._proto import ffi_pb2 as proto_ffi
 
-from agent_app.connect_guard import StrandedConnects
+from agent_app.runtime.connect_guard import StrandedConnects
 from harness.livekit import LiveKitServer
 from harness.processes import run_probe
 
@@ -20,7 +20,7 @@ from harness.processes import run_probe
 PROBE = """
 import asyncio, json, sys, time
 from livekit import api, rtc
-from agent_app import connect_guard, ffi_routing
+from agent_app.runtime import connect_guard, ffi_routing
 from harness.livekit import DEV_LIVEKIT_KEY, DEV_LIVEKIT_SECRET, join_token
 
 ffi_routing.install()  # as the worker's process set-up does, in this order

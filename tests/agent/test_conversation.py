@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from livekit.agents import AgentSession, RunResult, llm
 
-from agent_app.api_client import ParleyApi
-from agent_app.assistant import ParleyAssistant
-from agent_app.providers.local_llm import OfflineLLM, TextPlan, ToolCallPlan, plan_reply
-from harness.doubles.servers import FakeParleyApi, serve
+from agent_app.api.client import ParleyApi
+from agent_app.call.assistant import ParleyAssistant
+from agent_app.providers.offline.responder import OfflineLLM, TextPlan, ToolCallPlan, plan_reply
+from harness.doubles import FakeParleyApi, serve
 
 FIXED = datetime(2030, 5, 17, 9, 41, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ import time
 
 from livekit.agents import AgentSession, RunResult, utils
 
-from agent_app.assistant import ParleyAssistant
-from agent_app.providers.factory import FailoverOptions, build_providers
+from agent_app.call.assistant import ParleyAssistant
+from agent_app.providers.chains import FailoverOptions, build_providers
 from agent_app.settings import AgentSettings
 from harness.agent_helpers import (
     collect_text,
@@ -17,14 +17,14 @@ from harness.agent_helpers import (
     user_says,
 )
 from harness.caller.voice import words
-from harness.doubles.audio_io import PacedMicrophone
-from harness.doubles.servers import (
+from harness.doubles import (
     AzureSpeechSTTServer,
     AzureTTSServer,
     Behaviour,
     OpenAIServer,
     serve,
 )
+from harness.doubles.audio_io import PacedMicrophone
 
 
 async def _no_uploads() -> list[dict[str, object]]:

@@ -1,10 +1,10 @@
-"""Native events reach only the call they belong to (agent_app.ffi_routing)."""
+"""Native events reach only the call they belong to (agent_app.runtime.ffi_routing)."""
 
 from __future__ import annotations
 
 from livekit.rtc._proto import ffi_pb2 as proto_ffi
 
-from agent_app.ffi_routing import callback_filter, room_filter, stream_filter
+from agent_app.runtime.ffi_routing import callback_filter, room_filter, stream_filter
 from bench.ffi_fanout import measure, tone_hz
 from harness.livekit import LiveKitServer
 

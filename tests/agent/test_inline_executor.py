@@ -10,7 +10,7 @@ import pytest
 from livekit import rtc
 from livekit.agents import inference, vad
 
-from agent_app.inline_executor import InlineExecutor
+from agent_app.runtime.inline_executor import InlineExecutor
 from harness.caller.audio import FRAME_SAMPLES, SAMPLE_RATE, synthesize
 
 

@@ -9,8 +9,8 @@ import openai
 from livekit.agents import APIConnectOptions
 from livekit.agents import llm as lk_llm
 
-from agent_app.assistant import ParleyAssistant
-from agent_app.providers.factory import build_llm
+from agent_app.call.assistant import ParleyAssistant
+from agent_app.providers.chains import build_llm
 from harness.agent_helpers import settings
 from harness.local_model import LocalModelServer
 

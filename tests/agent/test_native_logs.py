@@ -20,7 +20,7 @@ class Keep(logging.Handler):
 logging.getLogger("livekit").addHandler(Keep())
 logging.getLogger("livekit").setLevel(logging.DEBUG)
 if sys.argv[1] == "native":
-    from agent_app.native_logs import keep_native_logs_native
+    from agent_app.runtime.native_logs import keep_native_logs_native
     started = keep_native_logs_native()
 else:
     started = None
@@ -33,7 +33,7 @@ async def main():
         pass
     again = None
     if sys.argv[1] == "native":
-        from agent_app.native_logs import keep_native_logs_native
+        from agent_app.runtime.native_logs import keep_native_logs_native
         again = keep_native_logs_native()  # the runtime has started now
     print(json.dumps({"started": started, "again": again, "python_records": len(records)}))
 asyncio.run(main())

@@ -6,12 +6,12 @@ import numpy as np
 from livekit import rtc
 from livekit.agents import AgentSession, ConversationItemAddedEvent, inference, llm, stt
 
-from agent_app.assistant import ParleyAssistant
-from agent_app.job import turn_handling
-from agent_app.providers.factory import build_providers, build_tts
-from agent_app.providers.local_tts import ESpeakTTS
-from agent_app.providers.piper_tts import PiperTTS
-from agent_app.providers.whisper_stt import WhisperSTT
+from agent_app.call.assistant import ParleyAssistant
+from agent_app.call.turns import turn_handling
+from agent_app.providers.chains import build_providers, build_tts
+from agent_app.providers.offline.espeak_tts import ESpeakTTS
+from agent_app.providers.offline.piper_tts import PiperTTS
+from agent_app.providers.offline.whisper_stt import WhisperSTT
 from harness.agent_helpers import settings
 from harness.caller.voice import (
     OPEN_SENTENCES,

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from agent_app.api_client import ParleyApi
-from agent_app.outbox import Outbox, OutboxOptions
-from agent_app.transcripts import segment_id
-from harness.doubles.servers import FakeParleyApi, serve
+from agent_app.api.client import ParleyApi
+from agent_app.api.outbox import Outbox, OutboxOptions
+from agent_app.call.transcripts import segment_id
+from harness.doubles import FakeParleyApi, serve
 from harness.waiting import wait_for
 
 FAST = OutboxOptions(backoff_base=0.01, backoff_cap=0.05, max_attempts=3)

@@ -8,7 +8,7 @@ import pytest
 from livekit.agents import llm as lk_llm
 from livekit.agents import utils
 
-from agent_app.providers.factory import build_llm, build_stt, build_tts
+from agent_app.providers.chains import build_llm, build_stt, build_tts
 from agent_app.settings import AgentSettings
 from harness.agent_helpers import (
     collect_text,
@@ -17,7 +17,7 @@ from harness.agent_helpers import (
     speech_frames,
     user_says,
 )
-from harness.doubles.servers import AzureSpeechSTTServer, AzureTTSServer, OpenAIServer, serve
+from harness.doubles import AzureSpeechSTTServer, AzureTTSServer, OpenAIServer, serve
 
 
 async def _answer(cfg: AgentSettings, provider: str, prompt: str, **options: Any) -> str:

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from livekit import rtc
 
-from agent_app.documents import Document
-from agent_app.job import DispatchMetadata, ParleySession
+from agent_app.call.dispatch import DispatchMetadata
+from agent_app.call.session import ParleySession
+from agent_app.documents.search import Document
 from harness.agent_helpers import converse, offline_session
-from harness.doubles.servers import FakeParleyApi, serve
+from harness.doubles import FakeParleyApi, serve
 from harness.waiting import wait_for
 
 
@@ -66,7 +67,7 @@ def test_dispatch_metadata() -> None:
 
 
 async def test_room_events_are_recorded_and_data_routed() -> None:
-    from agent_app.room_events import RoomEventRecorder
+    from agent_app.call.room_events import RoomEventRecorder
 
     events: list[dict[str, Any]] = []
     routed: list[bytes] = []
@@ -102,7 +103,7 @@ async def test_room_events_are_recorded_and_data_routed() -> None:
 
 
 def test_events_before_the_session_is_known_are_kept_in_order() -> None:
-    from agent_app.room_events import RoomEventRecorder
+    from agent_app.call.room_events import RoomEventRecorder
 
     recorder = RoomEventRecorder()
     recorder.record("participant_connected", {"participantIdentity": "early"})

@@ -1,4 +1,4 @@
-"""A session keeps its events minus the usage snapshots (agent_app/session_record.py):
+"""A session keeps its events minus the usage snapshots (agent_app/runtime/session_record.py):
 listeners still hear every event, the record keeps the conversation's, and it no
 longer grows by a metrics event and a full usage copy per model call."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 from livekit.agents import AgentEvent, ConversationItemAddedEvent, SessionUsageUpdatedEvent, llm
 from livekit.agents.metrics.usage import AgentSessionUsage
 
-from agent_app import session_record
+from agent_app.runtime import session_record
 from harness.agent_helpers import offline_session
-from harness.doubles.servers import FakeParleyApi, serve
+from harness.doubles import FakeParleyApi, serve
 
 
 async def test_the_record_drops_usage_snapshots_and_keeps_the_conversation() -> None:

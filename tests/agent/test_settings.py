@@ -7,9 +7,10 @@ import logging
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from agent_app import documents, redaction
+from agent_app.call.transcripts import segment_id
+from agent_app.documents import search as documents
+from agent_app.observability import redaction
 from agent_app.settings import AgentSettings
-from agent_app.transcripts import segment_id
 
 
 def test_env_names_are_field_names_upper_cased(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +108,7 @@ def test_document_search_prefers_matching_passages() -> None:
 def test_turn_detection_is_the_model_or_silence_alone() -> None:
     from livekit.agents import inference
 
-    from agent_app.job import turn_handling
+    from agent_app.call.turns import turn_handling
 
     model = turn_handling(AgentSettings())["turn_detection"]
     assert isinstance(model, inference.TurnDetector)

@@ -16,7 +16,7 @@ from livekit.agents.job import JobAcceptArguments, RunningJobInfo
 from livekit.protocol import agent as agent_proto
 from livekit.protocol import models
 
-from agent_app import shared_loop, worker
+from agent_app.runtime import shared_loop, worker
 from agent_app.settings import AgentSettings
 
 WAIT = 20.0

@@ -8,14 +8,14 @@ from typing import Any
 from livekit.agents import RunResult, llm
 from livekit.agents import llm as lk_llm
 
-from agent_app.api_client import ParleyApi
-from agent_app.job import ParleySession
-from agent_app.outbox import OutboxOptions
-from agent_app.providers.factory import Providers
-from agent_app.providers.local_llm import OfflineLLM
+from agent_app.api.client import ParleyApi
+from agent_app.api.outbox import OutboxOptions
+from agent_app.call.session import ParleySession
+from agent_app.providers.chains import Providers
+from agent_app.providers.offline.responder import OfflineLLM
 from agent_app.recovery.state import MemoryStateStore, RedisStateStore, SessionSnapshot, StateStore
 from harness.agent_helpers import settings
-from harness.doubles.servers import FakeParleyApi, serve
+from harness.doubles import FakeParleyApi, serve
 
 
 async def test_redis_round_trip_with_ttl(redis_url: str) -> None:

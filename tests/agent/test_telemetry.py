@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from harness.doubles.servers import serve
+from harness.doubles import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +18,7 @@ SCRIPT = """
 from opentelemetry import metrics
 from livekit.agents import llm
 from agent_app.settings import AgentSettings
-from agent_app.telemetry import TurnMetrics, configure, session_started
+from agent_app.observability.telemetry import TurnMetrics, configure, session_started
 
 assert configure(AgentSettings())
 turns = TurnMetrics("RM_tel")

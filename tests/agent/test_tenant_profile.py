@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
-from agent_app.api_client import ParleyApi
-from agent_app.job import DispatchMetadata
+from agent_app.api.client import ParleyApi
+from agent_app.call.dispatch import DispatchMetadata
+from agent_app.call.tenant_profile import TenantProfile, load_profile
 from agent_app.settings import AgentSettings
-from agent_app.tenant_profile import TenantProfile, load_profile
 from harness.api import ApiProcess
 from harness.ports import free_port
 

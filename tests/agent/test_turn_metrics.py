@@ -8,17 +8,17 @@ from typing import Any
 
 from livekit.agents import llm
 
-from agent_app.job import ParleySession
-from agent_app.providers.factory import build_providers
-from agent_app.telemetry import (
+from agent_app.call.session import ParleySession
+from agent_app.observability.telemetry import (
     EXPORTED_METRICS,
     TurnMetrics,
     session_started,
     turn_metrics_event,
     watch_failovers,
 )
+from agent_app.providers.chains import build_providers
 from harness.agent_helpers import collect_text, converse, offline_session, settings, user_says
-from harness.doubles.servers import Behaviour, FakeParleyApi, OpenAIServer, serve
+from harness.doubles import Behaviour, FakeParleyApi, OpenAIServer, serve
 
 
 def _parley(url: str, sid: str) -> ParleySession:

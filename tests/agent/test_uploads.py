@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 from livekit import rtc
 
-from agent_app.api_client import ParleyApi
-from agent_app.documents import Document
-from agent_app.uploads import IntakeOptions, UploadIntake
+from agent_app.api.client import ParleyApi
+from agent_app.documents.intake import IntakeOptions, UploadIntake
+from agent_app.documents.search import Document
 from harness.waiting import wait_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

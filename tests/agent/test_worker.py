@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 from livekit.agents import inference
 
+from agent_app.runtime.worker import prewarm
 from agent_app.settings import AgentSettings
-from agent_app.worker import prewarm
 from harness.agent import health_url, launch_agent
 from harness.ports import free_port
 from harness.processes import ROOT, run_probe
@@ -31,7 +31,7 @@ FREEZE_PROBE = """
 import gc, json, weakref
 from types import SimpleNamespace
 from typing import Any
-from agent_app.worker import prewarm
+from agent_app.runtime.worker import prewarm
 
 gc.disable()  # only prewarm may collect: whatever is collected below, it collected
 
@@ -67,7 +67,7 @@ RUNTIME_PROBE = """
 import json, sys, threading
 from livekit.rtc._ffi_client import FfiClient
 from agent_app.settings import AgentSettings
-from agent_app.worker import setup_process
+from agent_app.runtime.worker import setup_process
 
 setup_process(AgentSettings(job_executor=sys.argv[1]), models=False)
 made_at_set_up = FfiClient._instance

@@ -58,7 +58,7 @@ def test_session_rule_is_on_and_leaves_headroom_below_measured_capacity(
     agent = module("agent")
     assert param_default(agent, "sessionScaleRuleEnabled") is True
     assert param_default(main_bicep, "agentSessionScaleRuleEnabled") is True
-    # The worker's capacity is CALLS_PER_CORE x its vCPU (agent_app/capacity.py); KEDA
+    # The worker's capacity is CALLS_PER_CORE x its vCPU (agent_app/runtime/capacity.py); KEDA
     # must add a replica well before replicas are full, so a new call finds a warm one.
     calls_per_core = float(param_default(agent, "callsPerCore"))
     assert calls_per_core == AgentSettings.model_fields["calls_per_core"].default

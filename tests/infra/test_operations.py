@@ -1,5 +1,5 @@
 """The operator's workbook and alerts query what the code really exports: every
-`parley.*` metric a query names is one the agent emits (agent_app/telemetry.py), with
+`parley.*` metric a query names is one the agent emits (agent_app/observability/telemetry.py), with
 dimensions it carries; the only tables are customMetrics and the API's requests; the
 platform metrics are Container Apps metrics. Renaming a metric in the code without
 updating bicep/ fails here."""
@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from agent_app.telemetry import EXPORTED_METRICS
+from agent_app.observability.telemetry import EXPORTED_METRICS
 from tests.infra.helpers import BICEP_DIR, Tree, body, resources_of
 
 WORKBOOK = BICEP_DIR / "modules" / "workbook.json"

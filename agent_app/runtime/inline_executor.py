@@ -5,6 +5,8 @@ call. Silero's native ``predict`` takes about a tenth of a millisecond (and rele
 GIL), so the hand-off costs more than the inference: a thread per call, two context
 switches and a wake-up of the call's event loop per window, 31 times a second. Run in
 place, the window is scored inside the VAD task that asked for it.
+
+Upstream: none filed (livekit-agents' ``inference.VAD`` takes an ``executor`` for this).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from livekit.agents.types import (
 )
 from livekit.agents.utils import AudioBuffer
 
-from agent_app.providers.model_files import whisper_model_dir
+from agent_app.providers.offline.model_files import whisper_model_dir
 
 SAMPLE_RATE = 16_000
 MODEL_NAME = "whisper-tiny.en"

@@ -19,7 +19,7 @@ from typing import Any
 from livekit.agents import llm, stt, tts
 from opentelemetry import metrics
 
-from agent_app.room_events import make_event
+from agent_app.call.room_events import make_event
 from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.metrics")

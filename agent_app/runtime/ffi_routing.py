@@ -19,6 +19,10 @@ thread before any hand-off, to what each subscriber keeps anyway:
   stream events and no room events: it waits for one callback, by its ``async_id``.
 
 Every other event reaches the same subscribers as before.
+
+Upstream: livekit/python-sdks#812 (the room's unfiltered subscription), fixed for
+media events by #821 after the livekit 1.1.21 Parley pins; the other narrowings are
+Parley's own.
 """
 
 from __future__ import annotations

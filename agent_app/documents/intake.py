@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 from livekit import rtc
 
-from agent_app.api_client import ApiError, UploadTicket
-from agent_app.documents import Document
+from agent_app.api.client import ApiError, UploadTicket
+from agent_app.documents.search import Document
 
 logger = logging.getLogger("parley.agent.uploads")
 

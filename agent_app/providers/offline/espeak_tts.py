@@ -11,7 +11,7 @@ import numpy as np
 from livekit.agents import APIConnectionError, tts
 from livekit.agents.types import APIConnectOptions
 
-from agent_app.providers.offline_tts import OfflineTTS
+from agent_app.providers.offline.offline_tts import OfflineTTS
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _ESPEAK_CHARS_UTF8 = 1

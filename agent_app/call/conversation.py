@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from livekit.agents import llm
 
-from agent_app.outbox import Outbox
+from agent_app.api.outbox import Outbox
+from agent_app.call.transcripts import TurnCounter, to_segment
+from agent_app.observability.telemetry import TurnMetrics, turn_metrics_event
 from agent_app.recovery.state import RECENT_SEGMENTS, SessionSnapshot, StateStore
-from agent_app.telemetry import TurnMetrics, turn_metrics_event
-from agent_app.transcripts import TurnCounter, to_segment
 
 logger = logging.getLogger("parley.agent.conversation")
 

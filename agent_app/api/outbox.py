@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from agent_app.api_client import ApiError
+from agent_app.api.client import ApiError
 
 logger = logging.getLogger("parley.agent.outbox")
 

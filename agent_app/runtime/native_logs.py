@@ -7,6 +7,8 @@ dropped there. A call's two peer connections produce about 250 such records a se
 calls (``make bench-capacity``: 0.60 cores with capture, 0.48 without). Without capture
 the native side filters by ``RUST_LOG`` itself and writes what passes to stderr, where
 the container's log stream collects it; Parley defaults ``RUST_LOG`` to ``warn``.
+
+Upstream: none filed (livekit.rtc has no option to start without capture).
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ import numpy as np
 from livekit.agents import APIConnectionError, tts
 from livekit.agents.types import APIConnectOptions
 
-from agent_app.providers.model_files import piper_voice_files
-from agent_app.providers.offline_tts import OfflineTTS
+from agent_app.providers.offline.model_files import piper_voice_files
+from agent_app.providers.offline.offline_tts import OfflineTTS
 
 if TYPE_CHECKING:
     from piper import PiperVoice

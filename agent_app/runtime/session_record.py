@@ -10,6 +10,10 @@ garbage collection walks them while every call in the worker stands still. With 
 a session grew by ~316 objects a turn, without them ~111 (30 turns, measured): ten
 5-minute calls of ~60 turns would have held about as many objects as the start-up heap
 the worker freezes (``worker.freeze_start_up_heap``).
+
+Upstream: the same retention was fixed in livekit/agents-js#1750 (events kept only when
+recording is on); livekit-agents 1.8.9 for Python keeps them regardless, and no Python
+issue for it was found.
 """
 
 from __future__ import annotations

@@ -17,12 +17,14 @@ import uvloop
 from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, inference
 from livekit.rtc._ffi_client import FfiClient
 
-from agent_app import capacity, connect_guard, ffi_routing, redaction, shared_loop, telemetry
-from agent_app.inline_executor import InlineExecutor
-from agent_app.job import entrypoint
-from agent_app.native_logs import keep_native_logs_native
-from agent_app.providers.factory import import_plugins, warm_local_models
+from agent_app.call.job import entrypoint
+from agent_app.observability import redaction, telemetry
+from agent_app.providers.chains import import_plugins
+from agent_app.providers.offline.local import warm_local_models
 from agent_app.recovery.liveness import LivenessOptions, Watchdog, livekit_remover
+from agent_app.runtime import capacity, connect_guard, ffi_routing, shared_loop
+from agent_app.runtime.inline_executor import InlineExecutor
+from agent_app.runtime.native_logs import keep_native_logs_native
 from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.worker")
@@ -76,7 +78,8 @@ def start_rtc_runtime() -> FfiClient:
     subscribed to the discarded client's queue never heard its connect callback;
     livekit-ffi gave up on the handshake 15 s later ("timed out waiting for
     ReadyForRoomEventRequest") with a panic, and livekit.rtc answers every panic
-    with SIGTERM to its own process: every call in the worker ended."""
+    with SIGTERM to its own process: every call in the worker ended.
+    Upstream: not filed; the lazy, unlocked ``FfiClient.instance`` is in livekit.rtc 1.1.21."""
     client: FfiClient = FfiClient.instance
     return client
 

@@ -1,0 +1,1 @@
+"""Documents the user shares: received over the room (``intake``), searched (``search``)."""
