@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,7 +13,13 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.storage.blob.aio import BlobServiceClient
 from livekit import api
 
-from functions.core.clients import CosmosContainers, make_credential, open_blob_service, open_cosmos
+from functions.core.clients import (
+    CosmosContainers,
+    make_credential,
+    open_blob_service,
+    open_cosmos,
+    provision,
+)
 from functions.core.livekit_gateway import LiveKitGateway
 from functions.core.ratelimit import SlidingWindowLimiter
 from functions.sessions.ownership import SessionOwners
@@ -26,6 +33,8 @@ from functions.uploads.sas import UploadSasIssuer
 from functions.uploads.service import UploadService, notifier_for
 
 UPLOAD_TOPIC = "parley.uploads"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -120,6 +129,7 @@ class ServiceHolder:
         self.settings = settings
         self._services: Services | None = None
         self._lock = asyncio.Lock()
+        self._recovering = asyncio.Lock()
 
     async def get(self) -> Services:
         if self._services is None:
@@ -127,6 +137,27 @@ class ServiceHolder:
                 if self._services is None:
                     self._services = await build_services(self.settings)
         return self._services
+
+    async def recover_store(self) -> bool:
+        """Create the local emulator's database and containers again after it came back
+        empty (in Azure the Bicep owns them: nothing to do). One attempt at a time, bounded
+        by the request timeout; True when the store was provisioned."""
+        services = self._services
+        if services is None or not services.cosmos.emulator:
+            return False
+        if self._recovering.locked():
+            return False  # another request is on it
+        async with self._recovering:
+            try:
+                await asyncio.wait_for(
+                    provision(services.cosmos.client, self.settings.cosmos_database),
+                    self.settings.request_timeout_seconds,
+                )
+            except Exception as exc:
+                log.warning("could not provision the store again: %s", type(exc).__name__)
+                return False
+        log.warning("the store came back empty: database and containers created again")
+        return True
 
     async def close(self) -> None:
         if self._services is not None:

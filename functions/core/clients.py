@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.cosmos import PartitionKey
-from azure.cosmos.aio import ContainerProxy, CosmosClient
+from azure.cosmos.aio import ContainerProxy, CosmosClient, DatabaseProxy
 from azure.identity.aio import DefaultAzureCredential
 from azure.storage.blob.aio import BlobServiceClient
 
@@ -58,11 +58,7 @@ async def open_cosmos(
             timeout=timeout,
             retry_total=3,
         )
-        database = await client.create_database_if_not_exists(settings.cosmos_database)
-        for name in CONTAINERS:
-            await database.create_container_if_not_exists(
-                name, partition_key=PartitionKey("/sessionId")
-            )
+        database = await provision(client, settings.cosmos_database)
     else:
         if credential is None:
             raise RuntimeError("a credential is required without a Cosmos key")
@@ -81,6 +77,18 @@ async def open_cosmos(
         uploads=database.get_container_client(UPLOADS),
         emulator=emulator,
     )
+
+
+async def provision(client: CosmosClient, database_name: str) -> DatabaseProxy:
+    """Create the database and its containers where missing (the local emulator only: in
+    Azure the Bicep owns them). Idempotent, so it also recovers an emulator that came back
+    empty after a restart."""
+    database = await client.create_database_if_not_exists(database_name)
+    for name in CONTAINERS:
+        await database.create_container_if_not_exists(
+            name, partition_key=PartitionKey("/sessionId")
+        )
+    return database
 
 
 def open_blob_service(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from azure.core.exceptions import AzureError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -28,6 +29,7 @@ from functions.core.errors import (
     Unavailable,
     UnsupportedType,
 )
+from functions.core.store_errors import RETRY_AFTER_SECONDS, resource_missing, store_away
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,27 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(AzureError)
+    @app.exception_handler(TimeoutError)
+    async def _store(request: Request, exc: Exception) -> JSONResponse:
+        if not store_away(exc):
+            return await _unexpected(request, exc)
+        log.warning(
+            "storage unavailable on %s %s: %s %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            getattr(exc, "status_code", "") or "",
+        )
+        if resource_missing(exc):
+            await request.app.state.services.recover_store()
+        return error_response(
+            503,
+            "store_unavailable",
+            "Storage is unavailable right now; retry shortly.",
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

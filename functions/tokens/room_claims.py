@@ -12,15 +12,22 @@ session id can take (session ids have no colon), so no extra container is needed
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from azure.core import MatchConditions
+from azure.cosmos import exceptions
 from azure.cosmos.aio import ContainerProxy
 
-from functions.core.cosmos_ops import Document, read_one, update_with_retry
+from functions.core.cosmos_ops import Document, public, read_one
 from functions.core.errors import Conflict, Unavailable
 from functions.core.timeutil import iso_from_epoch
 
 CLAIM_ID = "claim"
+MAX_CLAIM_ATTEMPTS = 3
+"""Conditional writes one claim may take: each lost race means another writer just won."""
+HELD_CACHE_SIZE = 10_000
+"""Claims this instance remembers holding; a full cache is simply emptied."""
 
 
 def claim_partition(room: str) -> str:
@@ -31,7 +38,17 @@ def room_in_use() -> Conflict:
     return Conflict("room_in_use", "This room name is in use by someone else; choose another.")
 
 
+@dataclass(frozen=True)
+class _Held:
+    tenant: str
+    until: datetime
+
+
 class RoomClaims:
+    """Room-name claims, each costing at most one conditional write in the common cases:
+    a fresh name is one create; a name this instance claimed recently costs nothing; a
+    name someone else holds is one read. Never a read-then-write loop on the hot path."""
+
     def __init__(
         self,
         container: ContainerProxy,
@@ -43,6 +60,9 @@ class RoomClaims:
         self._room_exists = room_exists
         self._hold = hold
         self._clock = clock
+        # What this instance wrote or read: the store's claim cannot change hands before
+        # ``until``, so a claim held here for the same tenant needs no round trip.
+        self._held: dict[str, _Held] = {}
 
     async def tenant_of(self, room: str) -> str | None:
         """The tenant that claimed ``room`` last, or None when nobody did."""
@@ -52,41 +72,61 @@ class RoomClaims:
     async def claim(self, room: str, tenant: str) -> None:
         """Hold ``room`` for ``tenant``; raise Conflict while another tenant holds it."""
         now = self._clock()
-        current = await read_one(self._container, CLAIM_ID, claim_partition(room))
-        lapsed_foreign = (
-            current is not None and current["tenant"] != tenant and current["until"] <= _iso(now)
-        )
-        if lapsed_foreign and await self._still_live(room):
-            raise room_in_use()
-        until = _iso(now + self._hold)
-        # A claim still good for half its hold is not rewritten: most tokens cost no write.
-        fresh_enough = _iso(now + self._hold / 2)
+        held = self._held.get(room)
+        # A claim still good for half its hold is not rewritten.
+        if held is not None and held.tenant == tenant and held.until >= now + self._hold / 2:
+            return
+        for _ in range(MAX_CLAIM_ATTEMPTS):
+            if await self._try_claim(room, tenant, now):
+                return
+        raise Unavailable("claim_contended", "This room name is being claimed; retry shortly.")
 
-        def mutate(doc: Document) -> bool:
-            if doc["tenant"] != tenant:
-                # Checked against the LiveKit server above; a fresh claim still wins.
-                if doc["until"] > _iso(now) or not lapsed_foreign:
-                    raise room_in_use()
-                doc["tenant"] = tenant
-            elif doc["until"] >= fresh_enough:
-                return False
-            doc["until"] = until
+    async def _try_claim(self, room: str, tenant: str, now: datetime) -> bool:
+        """One conditional write (a read first only when the name is already claimed).
+        False when another writer won the race and the caller should look again."""
+        until = now + self._hold
+        doc: Document = {
+            "id": CLAIM_ID,
+            "sessionId": claim_partition(room),
+            "kind": "roomClaim",
+            "roomName": room,
+            "tenant": tenant,
+            "until": _iso(until),
+        }
+        try:
+            await self._container.create_item(doc)
+        except exceptions.CosmosResourceExistsError:
+            pass
+        else:
+            self._remember(room, tenant, until)
             return True
+        current = await read_one(self._container, CLAIM_ID, claim_partition(room))
+        if current is None:
+            return False  # released between the create and the read
+        if current["tenant"] == tenant:
+            if current["until"] >= _iso(now + self._hold / 2):
+                self._remember(room, tenant, datetime.fromisoformat(current["until"]))
+                return True
+        elif current["until"] > _iso(now) or await self._still_live(room):
+            raise room_in_use()
+        try:
+            await self._container.replace_item(
+                item=CLAIM_ID,
+                body=public({**current, "tenant": tenant, "until": _iso(until)}),
+                etag=current["_etag"],
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except exceptions.CosmosHttpResponseError as exc:
+            if exc.status_code in (404, 409, 412):
+                return False  # someone else wrote first: look again
+            raise
+        self._remember(room, tenant, until)
+        return True
 
-        await update_with_retry(
-            self._container,
-            CLAIM_ID,
-            claim_partition(room),
-            create=lambda: {
-                "id": CLAIM_ID,
-                "sessionId": claim_partition(room),
-                "kind": "roomClaim",
-                "roomName": room,
-                "tenant": tenant,
-                "until": "",
-            },
-            mutate=mutate,
-        )
+    def _remember(self, room: str, tenant: str, until: datetime) -> None:
+        if len(self._held) >= HELD_CACHE_SIZE:
+            self._held.clear()
+        self._held[room] = _Held(tenant, until)
 
     async def _still_live(self, room: str) -> bool:
         try:
