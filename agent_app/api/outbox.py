@@ -22,10 +22,13 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from agent_app.api.client import ApiError
+from agent_app.api.handoff import Handoff, Parcel
 
 logger = logging.getLogger("parley.agent.outbox")
 
 Kind = Literal["transcript", "event"]
+HANDOFF_TIMEOUT_S = 3.0
+"""The longest closing waits to hand leftovers on."""
 JSON = dict[str, Any]
 
 
@@ -71,8 +74,12 @@ class Outbox:
         options: OutboxOptions | None = None,
         *,
         jitter: Callable[[], float] = random.random,
+        handoff: Handoff | None = None,
+        tenant: str | None = None,
     ) -> None:
         self._dest = destination
+        self._handoff = handoff
+        self._tenant = tenant
         self._session_id = session_id
         self._opts = options or OutboxOptions()
         self._jitter = jitter
@@ -124,7 +131,8 @@ class Outbox:
         return True
 
     async def aclose(self, timeout: float) -> bool:
-        """Flush within ``timeout``, stop, and spool what is left; True if nothing is left."""
+        """Flush within ``timeout``, stop, and hand on what is left (the handoff, else the
+        spool); True if nothing was left."""
         delivered = await self.flush(timeout)
         self._closing.set()
         self._wakeup.set()
@@ -133,14 +141,37 @@ class Outbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._handoff is not None:
+            self._load_spool()  # whatever overflowed to disk travels with the rest
         if self._queue:
-            if self._opts.spool_dir is not None:
-                self._append_spool(list(self._queue))
-                logger.warning("spooled undelivered items", extra={"count": len(self._queue)})
-            else:
-                logger.error("undelivered items lost at close", extra={"count": len(self._queue)})
+            await self._hand_on(list(self._queue))
             self._queue.clear()
         return delivered
+
+    async def _hand_on(self, items: list[_Item]) -> None:
+        """Never drop: the handoff (another worker delivers), else the spool, else say so."""
+        if self._handoff is not None:
+            parcel = Parcel(
+                self._session_id,
+                self._tenant,
+                [{"kind": item.kind, "payload": item.payload} for item in items],
+            )
+            try:
+                await asyncio.wait_for(self._handoff.keep(parcel), HANDOFF_TIMEOUT_S)
+            except Exception as e:
+                logger.warning("handoff failed", extra={"error": type(e).__name__})
+            else:
+                logger.warning(
+                    "handed undelivered items on for redelivery",
+                    extra={"count": len(items), "to": self._handoff.where},
+                )
+                return
+        if self._opts.spool_dir is not None:
+            self._append_spool(items)
+            logger.warning("spooled undelivered items", extra={"count": len(items)})
+        else:
+            self.dropped += len(items)
+            logger.error("undelivered items lost at close", extra={"count": len(items)})
 
     # the sender task
 

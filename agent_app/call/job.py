@@ -13,6 +13,7 @@ import logging
 from livekit.agents import JobContext, inference, vad
 
 from agent_app.api.client import ParleyApi
+from agent_app.api.handoff import open_handoff
 from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.pipelines import build_pipeline
 from agent_app.call.plan import CallPlan, plan_call
@@ -74,6 +75,7 @@ async def run_call(
         vad_model=vad_model,
         events=events,
         plan=plan,
+        handoff=open_handoff(settings),
     )
     agent = await parley.prepare()
     telemetry.watch_failovers((providers.stt, providers.llm, providers.tts), events.record)

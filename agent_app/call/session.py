@@ -17,6 +17,7 @@ from livekit.agents import (
 )
 
 from agent_app.api.client import ParleyApi
+from agent_app.api.handoff import Handoff
 from agent_app.api.outbox import Outbox, OutboxOptions
 from agent_app.call.assistant import ParleyAssistant
 from agent_app.call.conversation import ConversationRecorder, document_message, restore_chat
@@ -52,6 +53,7 @@ class ParleySession:
         turn_options: TurnHandlingOptions | None = None,
         events: RoomEventRecorder | None = None,
         plan: CallPlan | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         self.plan = plan or plan_call(settings, TenantProfile(), DispatchMetadata())
         settings = self.plan.settings
@@ -60,7 +62,14 @@ class ParleySession:
         self.api = api
         self.store = store
         spool = Path(settings.transcript_spool_dir) if settings.transcript_spool_dir else None
-        self.outbox = Outbox(api, session_id, outbox_options or OutboxOptions(spool_dir=spool))
+        self.handoff = handoff
+        self.outbox = Outbox(
+            api,
+            session_id,
+            outbox_options or OutboxOptions(spool_dir=spool),
+            handoff=handoff,
+            tenant=self.plan.tenant,
+        )
         self.session: AgentSession[None] = AgentSession(
             stt=providers.stt,
             llm=providers.llm,
@@ -177,3 +186,5 @@ class ParleySession:
         )
         await self.api.aclose()
         await self.store.aclose()
+        if self.handoff is not None:
+            await self.handoff.aclose()

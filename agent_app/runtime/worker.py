@@ -17,6 +17,9 @@ import uvloop
 from livekit.agents import AgentServer, JobExecutorType, JobProcess, cli, inference
 from livekit.rtc._ffi_client import FfiClient
 
+from agent_app.api.client import ParleyApi
+from agent_app.api.handoff import open_handoff
+from agent_app.api.redelivery import Redeliverer
 from agent_app.call.job import entrypoint
 from agent_app.observability import redaction, telemetry
 from agent_app.providers.chains import import_plugins
@@ -155,10 +158,26 @@ def main() -> None:
     )
     if settings.redis_url is not None:
         start_watchdog(settings)
+    start_redelivery(settings)
     # every loop made from here on (the worker's, each job thread's) is uvloop's: its
     # cross-thread wake-ups and timers cost less on the interpreter that all calls share
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     cli.run_app(build_server(settings))
+
+
+def start_redelivery(settings: AgentSettings) -> None:
+    """Deliver what closed calls could not (handoff.py): from Redis, or this disk."""
+    handoff = open_handoff(settings)
+
+    def api_for(tenant: str | None) -> ParleyApi:
+        return ParleyApi(
+            settings.parley_api_url,
+            settings.parley_agent_key.get_secret_value(),
+            timeout=settings.api_timeout_seconds,
+            tenant=tenant,
+        )
+
+    Redeliverer(handoff, api_for).start_thread()
 
 
 def start_watchdog(settings: AgentSettings) -> None:
