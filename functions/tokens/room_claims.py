@@ -11,6 +11,7 @@ session id can take (session ids have no colon), so no extra container is needed
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,7 @@ class RoomClaims:
         # What this instance wrote or read: the store's claim cannot change hands before
         # ``until``, so a claim held here for the same tenant needs no round trip.
         self._held: dict[str, _Held] = {}
+        self._in_flight: dict[tuple[str, str], asyncio.Future[None]] = {}
 
     async def tenant_of(self, room: str) -> str | None:
         """The tenant that claimed ``room`` last, or None when nobody did."""
@@ -76,6 +78,16 @@ class RoomClaims:
         # A claim still good for half its hold is not rewritten.
         if held is not None and held.tenant == tenant and held.until >= now + self._hold / 2:
             return
+        # Concurrent claims of one name by one tenant share a single round trip.
+        key = (room, tenant)
+        pending = self._in_flight.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._claim(room, tenant, now))
+            self._in_flight[key] = pending
+            pending.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        await asyncio.shield(pending)
+
+    async def _claim(self, room: str, tenant: str, now: datetime) -> None:
         for _ in range(MAX_CLAIM_ATTEMPTS):
             if await self._try_claim(room, tenant, now):
                 return
@@ -100,7 +112,7 @@ class RoomClaims:
         else:
             self._remember(room, tenant, until)
             return True
-        current = await read_one(self._container, CLAIM_ID, claim_partition(room))
+        current = await self._read_existing(room)
         if current is None:
             return False  # released between the create and the read
         if current["tenant"] == tenant:
@@ -122,6 +134,17 @@ class RoomClaims:
             raise
         self._remember(room, tenant, until)
         return True
+
+    async def _read_existing(self, room: str) -> Document | None:
+        """A point read of a claim the create just found (one key lookup, where a query
+        scans); None if it went away meanwhile (404; the local emulator answers 500)."""
+        try:
+            item = await self._container.read_item(CLAIM_ID, partition_key=claim_partition(room))
+        except exceptions.CosmosHttpResponseError as exc:
+            if exc.status_code in (404, 500):
+                return None
+            raise
+        return dict(item)
 
     def _remember(self, room: str, tenant: str, until: datetime) -> None:
         if len(self._held) >= HELD_CACHE_SIZE:
