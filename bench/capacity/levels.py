@@ -1,6 +1,6 @@
 """A level of the capacity benchmark: the window measured while N calls run (CPU per
-core, memory, load), the sampling thread that fills it, the level's outcome and its table
-row."""
+core, memory, load), the sampling thread that fills it, the level's outcome and its lines
+in the table (``bench.capacity.sweep`` prints them)."""
 
 from __future__ import annotations
 
@@ -254,3 +254,32 @@ def split_line(level: Level) -> str:
         f"in {p(inbound)} to the VAD's end of speech, agent {p(agent)} to the reply's "
         f"first audio, out {p(outbound)} to the caller's ear"
     )
+
+
+def detail_lines(level: Level, first_loop_ms: float) -> list[str]:
+    """The lines under a level's row: the worker's CPU by thread, the agent's audio at the
+    callers (Go callers only), the worker core's speed and GC pauses, and the parts of
+    voice-to-voice (where the worker's log placed them)."""
+    by_thread = sorted(level.window.cores_by_thread().items(), key=lambda kv: -kv[1])
+    lines = [
+        "        worker cores by thread: "
+        + ", ".join(f"{name} {cores:.3f}" for name, cores in by_thread[:6] if cores >= 0.005)
+    ]
+    jitters = [o.jitter_ms for o in level.outcomes if o.jitter_ms is not None]
+    late = [o.mic_late_ms for o in level.outcomes if o.mic_late_ms is not None]
+    if jitters and late:
+        lines.append(
+            "        the agent's audio at the callers: interarrival jitter "
+            f"{sum(jitters) / len(jitters):.1f} ms (RFC 3550, mean over calls); "
+            f"the callers' microphones woke at most {max(late):.0f} ms late"
+        )
+    pauses = level.gc_pauses
+    lines.append(
+        f"        worker core speed: a fixed loop took {level.fixed_loop_ms:.0f} ms "
+        f"before this level ({level.fixed_loop_ms / first_loop_ms:.2f} x the first); "
+        f"garbage collections that stopped every call (>= 10 ms): {len(pauses)}"
+        + (f", longest {max(pauses):.0f} ms" if pauses else "")
+    )
+    if level.splits:
+        lines.append(split_line(level))
+    return lines
