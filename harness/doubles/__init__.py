@@ -2,12 +2,16 @@
 protocols, one module per protocol on a shared base (``base``), and in-process audio I/O
 for an AgentSession (``audio_io``). The servers are re-exported here."""
 
+from harness.doubles.anthropic import AnthropicServer
 from harness.doubles.azure_speech import AzureSpeechSTTServer, AzureTTSServer
 from harness.doubles.base import Behaviour, WireServer, application, serve, tone_pcm
+from harness.doubles.gemini import GeminiServer
 from harness.doubles.openai import OpenAIServer
 from harness.doubles.parley_api import FakeParleyApi
 
 __all__ = [
+    "AnthropicServer",
+    "GeminiServer",
     "AzureSpeechSTTServer",
     "AzureTTSServer",
     "Behaviour",

@@ -45,6 +45,12 @@ def tone_pcm(seconds: float, rate: int, freq: float = 440.0) -> bytes:
     return (np.sin(2 * math.pi * freq * t) * 8000).astype(np.int16).tobytes()
 
 
+def derived_reply(provider: str, heard: str) -> str:
+    """What a language-model double answers: which provider it is and what it was told, so
+    a test can see the user's words went through recognition and reached the model."""
+    return f"This is {provider}. You said: {heard.strip() or 'nothing'}"
+
+
 @dataclass
 class Behaviour:
     """How a fake provider answers: normally, with an error status, or never."""
@@ -77,7 +83,7 @@ class WireServer:
             {
                 "path": request.path,
                 "query": dict(request.query),
-                "headers": dict(request.headers),
+                "headers": request.headers,  # case-insensitive, as HTTP reads them
                 **fields,
             }
         )

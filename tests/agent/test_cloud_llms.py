@@ -1,0 +1,109 @@
+"""Anthropic, Gemini and Bedrock through their real plugins against local servers speaking
+each one's wire protocol: the request the service would check, the stream it answers."""
+
+from __future__ import annotations
+
+import pytest
+from livekit.agents import APIStatusError
+from livekit.agents import llm as lk_llm
+
+from agent_app.providers.chains import build_llm
+from agent_app.settings import AgentSettings
+from harness.agent_helpers import collect_text, settings, user_says
+from harness.doubles import AnthropicServer, GeminiServer, serve
+
+
+async def _answer(cfg: AgentSettings, provider: str, prompt: str) -> str:
+    model = await build_llm(cfg, provider)
+    try:
+        text, _ = await collect_text(model.chat(chat_ctx=user_says(prompt)))
+    finally:
+        await model.aclose()
+    return text
+
+
+def _anthropic(url: str, **overrides: object) -> AgentSettings:
+    return settings(
+        **{"anthropic_base_url": url, "anthropic_api_key": "anthropic-test-key", **overrides}
+    )
+
+
+def _gemini(url: str, **overrides: object) -> AgentSettings:
+    return settings(
+        **{"google_gemini_base_url": url, "google_api_key": "gemini-test-key", **overrides}
+    )
+
+
+@lk_llm.function_tool
+async def get_current_time() -> str:
+    """The current time."""
+    return "noon"
+
+
+async def test_anthropic_streams_messages_with_the_key_and_version() -> None:
+    fake = AnthropicServer()
+    async with serve(fake.app()) as url:
+        text = await _answer(_anthropic(url), "anthropic", "Is the river high today?")
+    assert text == "This is Claude. You said: Is the river high today?"
+    request = fake.requests[0]
+    assert request["path"] == "/v1/messages"
+    assert request["headers"]["x-api-key"] == "anthropic-test-key"
+    assert request["headers"]["anthropic-version"] == "2023-06-01"
+    assert request["body"]["model"] == "claude-haiku-4-5" and request["body"]["stream"] is True
+
+
+async def test_anthropic_refuses_a_wrong_key_and_an_unknown_model() -> None:
+    fake = AnthropicServer()
+    async with serve(fake.app()) as url:
+        with pytest.raises(APIStatusError) as refused:
+            await _answer(_anthropic(url, anthropic_api_key="wrong"), "anthropic", "hi")
+        with pytest.raises(APIStatusError) as unknown:
+            await _answer(_anthropic(url, anthropic_model="claude-nonesuch"), "anthropic", "hi")
+    assert refused.value.status_code == 401
+    assert unknown.value.status_code == 404
+
+
+async def test_anthropic_tool_use_arrives_as_a_function_call() -> None:
+    fake = AnthropicServer(tool_call={"name": "get_current_time", "arguments": {}})
+    async with serve(fake.app()) as url:
+        model = await build_llm(_anthropic(url), "anthropic")
+        stream = model.chat(chat_ctx=user_says("time?"), tools=[get_current_time])
+        _, calls = await collect_text(stream)
+        await model.aclose()
+    assert [(c.name, c.arguments) for c in calls] == [("get_current_time", "{}")]
+    assert fake.requests[0]["body"]["tools"][0]["name"] == "get_current_time"
+
+
+async def test_gemini_streams_generate_content_as_sse() -> None:
+    fake = GeminiServer()
+    async with serve(fake.app()) as url:
+        text = await _answer(_gemini(url), "google", "Where can I buy fresh bread?")
+    assert text == "This is Gemini. You said: Where can I buy fresh bread?"
+    request = next(r for r in fake.requests if r["path"].endswith(":streamGenerateContent"))
+    assert request["path"] == "/v1/models/gemini-2.5-flash:streamGenerateContent"
+    assert request["query"]["alt"] == "sse"
+    assert request["headers"]["x-goog-api-key"] == "gemini-test-key"
+    assert request["body"]["contents"][-1]["role"] == "user"
+
+
+async def test_gemini_refuses_a_wrong_key_and_an_unknown_model() -> None:
+    fake = GeminiServer()
+    async with serve(fake.app()) as url:
+        with pytest.raises(APIStatusError) as refused:
+            await _answer(_gemini(url, google_api_key="wrong"), "google", "hi")
+        with pytest.raises(APIStatusError) as unknown:
+            await _answer(_gemini(url, google_llm_model="gemini-nonesuch"), "google", "hi")
+    assert refused.value.status_code == 400
+    assert unknown.value.status_code == 404
+
+
+async def test_gemini_function_calls_arrive_as_function_calls() -> None:
+    fake = GeminiServer(tool_call={"name": "get_current_time", "arguments": {}})
+    async with serve(fake.app()) as url:
+        model = await build_llm(_gemini(url), "google")
+        stream = model.chat(chat_ctx=user_says("time?"), tools=[get_current_time])
+        _, calls = await collect_text(stream)
+        await model.aclose()
+    assert [c.name for c in calls] == ["get_current_time"]
+    declared = fake.requests[-1]["body"]["tools"][0]["functionDeclarations"][0]
+    assert declared["name"] == "get_current_time"
