@@ -3,6 +3,7 @@ protocols, one module per protocol on a shared base (``base``), and in-process a
 for an AgentSession (``audio_io``). The servers are re-exported here."""
 
 from harness.doubles.anthropic import AnthropicServer
+from harness.doubles.aws import BedrockServer, PollyServer
 from harness.doubles.azure_speech import AzureSpeechSTTServer, AzureTTSServer
 from harness.doubles.base import Behaviour, WireServer, application, serve, tone_pcm
 from harness.doubles.gemini import GeminiServer
@@ -11,7 +12,9 @@ from harness.doubles.parley_api import FakeParleyApi
 
 __all__ = [
     "AnthropicServer",
+    "BedrockServer",
     "GeminiServer",
+    "PollyServer",
     "AzureSpeechSTTServer",
     "AzureTTSServer",
     "Behaviour",

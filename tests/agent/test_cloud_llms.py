@@ -10,7 +10,8 @@ from livekit.agents import llm as lk_llm
 from agent_app.providers.chains import build_llm
 from agent_app.settings import AgentSettings
 from harness.agent_helpers import collect_text, settings, user_says
-from harness.doubles import AnthropicServer, GeminiServer, serve
+from harness.doubles import AnthropicServer, BedrockServer, GeminiServer, serve
+from harness.doubles.aws import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 
 
 async def _answer(cfg: AgentSettings, provider: str, prompt: str) -> str:
@@ -107,3 +108,56 @@ async def test_gemini_function_calls_arrive_as_function_calls() -> None:
     assert [c.name for c in calls] == ["get_current_time"]
     declared = fake.requests[-1]["body"]["tools"][0]["functionDeclarations"][0]
     assert declared["name"] == "get_current_time"
+
+
+def _aws(
+    polly: str | None = None, bedrock: str | None = None, **overrides: object
+) -> AgentSettings:
+    return settings(
+        **{
+            "aws_access_key_id": ACCESS_KEY_ID,
+            "aws_secret_access_key": SECRET_ACCESS_KEY,
+            "aws_endpoint_url_polly": polly,
+            "aws_endpoint_url_bedrock_runtime": bedrock,
+            **overrides,
+        }
+    )
+
+
+async def test_bedrock_converse_stream_is_signed_and_answered_as_an_event_stream() -> None:
+    fake = BedrockServer()
+    async with serve(fake.app()) as url:
+        text = await _answer(_aws(bedrock=url), "aws", "Please water the plants tonight.")
+    assert text == "This is Bedrock. You said: Please water the plants tonight."
+    request = fake.requests[0]
+    assert request["path"] == "/model/amazon.nova-lite-v1:0/converse-stream"
+    scope = request["headers"]["Authorization"].split("Credential=")[1].split(",")[0]
+    assert scope.startswith(f"{ACCESS_KEY_ID}/") and scope.endswith(
+        "/us-east-1/bedrock/aws4_request"
+    )
+
+
+async def test_bedrock_refuses_a_bad_signature_a_wrong_region_and_an_unknown_model() -> None:
+    fake = BedrockServer()
+    async with serve(fake.app()) as url:
+        with pytest.raises(APIStatusError) as forged:
+            await _answer(_aws(bedrock=url, aws_secret_access_key="not-the-secret"), "aws", "hi")
+        with pytest.raises(APIStatusError) as elsewhere:
+            await _answer(_aws(bedrock=url, aws_region="eu-west-1"), "aws", "hi")
+        with pytest.raises(APIStatusError) as unknown:
+            await _answer(_aws(bedrock=url, aws_bedrock_model="amazon.nonesuch-v9:0"), "aws", "hi")
+    assert forged.value.status_code == 403 and "signature" in str(forged.value).lower()
+    assert elsewhere.value.status_code == 403 and "scoped to correct" in str(elsewhere.value)
+    assert unknown.value.status_code == 400 and "model identifier" in str(unknown.value)
+
+
+async def test_bedrock_tool_use_arrives_as_a_function_call() -> None:
+    fake = BedrockServer(tool_call={"name": "get_current_time", "arguments": {}})
+    async with serve(fake.app()) as url:
+        model = await build_llm(_aws(bedrock=url), "aws")
+        stream = model.chat(chat_ctx=user_says("time?"), tools=[get_current_time])
+        _, calls = await collect_text(stream)
+        await model.aclose()
+    assert [(c.name, c.arguments) for c in calls] == [("get_current_time", "{}")]
+    spec = fake.requests[0]["body"]["toolConfig"]["tools"][0]["toolSpec"]
+    assert spec["name"] == "get_current_time"
