@@ -6,20 +6,24 @@ from harness.doubles.anthropic import AnthropicServer
 from harness.doubles.aws import BedrockServer, PollyServer
 from harness.doubles.azure_speech import AzureSpeechSTTServer, AzureTTSServer
 from harness.doubles.base import Behaviour, WireServer, application, serve, tone_pcm
+from harness.doubles.deepgram import DeepgramServer
+from harness.doubles.elevenlabs import ElevenLabsServer
 from harness.doubles.gemini import GeminiServer
 from harness.doubles.openai import OpenAIServer
 from harness.doubles.parley_api import FakeParleyApi
 
 __all__ = [
     "AnthropicServer",
-    "BedrockServer",
-    "GeminiServer",
-    "PollyServer",
     "AzureSpeechSTTServer",
     "AzureTTSServer",
+    "BedrockServer",
     "Behaviour",
+    "DeepgramServer",
+    "ElevenLabsServer",
     "FakeParleyApi",
+    "GeminiServer",
     "OpenAIServer",
+    "PollyServer",
     "WireServer",
     "application",
     "serve",
