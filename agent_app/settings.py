@@ -131,7 +131,8 @@ class AgentSettings(BaseSettings):
     # own variable names) point either at a gateway or a private (VPC) endpoint.
     aws_access_key_id: SecretStr | None = None
     aws_secret_access_key: SecretStr | None = None
-    aws_session_token: SecretStr | None = None
+    aws_session_token: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    """Temporary credentials (local runs); a deployment uses an access key pair."""
     aws_region: str = "us-east-1"
     aws_endpoint_url_polly: str | None = None
     aws_endpoint_url_bedrock_runtime: str | None = None
