@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from harness.doubles.base import WireServer, application, derived_reply
+from harness.doubles.base import ChatDouble, application
 
 
 def _text_of(content: Any) -> str:
@@ -22,16 +22,12 @@ def _text_of(content: Any) -> str:
 
 
 @dataclass
-class AnthropicServer(WireServer):
+class AnthropicServer(ChatDouble):
     """Claude as its API serves it: answers the last user message (``derived_reply``), or
     asks for ``tool_call`` first when one is set and no tool result came back yet."""
 
     api_key: str = "anthropic-test-key"
     models: tuple[str, ...] = ("claude-haiku-4-5", "claude-sonnet-4-5")
-    reply: str | None = None
-    """A fixed reply; None answers with what the user said (``derived_reply``)."""
-    tool_call: dict[str, Any] | None = None
-    calls: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         return application(
@@ -128,7 +124,6 @@ class AnthropicServer(WireServer):
         )
         if self.tool_call is not None and not answered_tool:
             stop = "tool_use"
-            self.calls.append(self.tool_call)
             await send(
                 "content_block_start",
                 {
@@ -147,7 +142,7 @@ class AnthropicServer(WireServer):
         else:
             stop = "end_turn"
             said = [_text_of(m["content"]) for m in messages if m["role"] == "user"]
-            text = self.reply or derived_reply("Claude", next(filter(None, reversed(said)), ""))
+            text = self.answer("Claude", said)
             await send(
                 "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
             )

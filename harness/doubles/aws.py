@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from harness.doubles import engines
-from harness.doubles.base import WireServer, application, derived_reply
+from harness.doubles.base import ChatDouble, WireServer, application
 from harness.doubles.sigv4 import SignatureRefused, verify
 
 ACCESS_KEY_ID = "AKIAPARLEYTEST000001"
@@ -113,14 +113,12 @@ class PollyServer(_AwsService):
 
 
 @dataclass
-class BedrockServer(_AwsService):
+class BedrockServer(_AwsService, ChatDouble):
     """Bedrock's ConverseStream: answers the last user turn (``derived_reply``), or asks for
     ``tool_call`` first when one is set and no tool result came back yet."""
 
     signing_name: str = "bedrock"
     models: tuple[str, ...] = ("amazon.nova-lite-v1:0", "anthropic.claude-3-haiku-20240307-v1:0")
-    reply: str | None = None
-    tool_call: dict[str, Any] | None = None
 
     def app(self) -> web.Application:
         return application(web.post("/model/{model}/converse-stream", self._converse_stream))
@@ -169,7 +167,7 @@ class BedrockServer(_AwsService):
                 for m in messages
                 if m.get("role") == "user"
             ]
-            text = self.reply or derived_reply("Bedrock", next(filter(None, reversed(said)), ""))
+            text = self.answer("Bedrock", said)
             for i, word in enumerate(text.split(" ")):
                 delta = {"text": word if i == 0 else " " + word}
                 await send("contentBlockDelta", {"delta": delta, "contentBlockIndex": 0})

@@ -100,3 +100,19 @@ class WireServer:
     def error_response(self, status: int, message: str) -> web.Response:
         """An error in the provider's own format (a plain text body unless overridden)."""
         return web.Response(status=status, text=message)
+
+
+@dataclass
+class ChatDouble(WireServer):
+    """What the language-model doubles share: a fixed reply or one derived from what the
+    user said last, and a tool call asked for before answering when ``tool_call`` is set."""
+
+    reply: str | None = None
+    """A fixed reply; None answers with what the user said (``derived_reply``)."""
+    tool_call: dict[str, Any] | None = None
+    """``{"name": ..., "arguments": {...}}``: asked for until a tool result comes back."""
+
+    def answer(self, provider: str, user_texts: list[str]) -> str:
+        """The reply to a conversation whose user turns said ``user_texts``, in order."""
+        said = next(filter(None, reversed(user_texts)), "")
+        return self.reply or derived_reply(provider, said)

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from harness.doubles.base import WireServer, application, derived_reply
+from harness.doubles.base import ChatDouble, application
 
 STATUS = {
     400: "INVALID_ARGUMENT",
@@ -21,14 +21,12 @@ STATUS = {
 
 
 @dataclass
-class GeminiServer(WireServer):
+class GeminiServer(ChatDouble):
     """Gemini as its API serves it: answers the last user turn (``derived_reply``), or calls
     ``tool_call`` first when one is set and no function response came back yet."""
 
     api_key: str = "gemini-test-key"
     models: tuple[str, ...] = ("gemini-2.5-flash", "gemini-2.5-pro")
-    reply: str | None = None
-    tool_call: dict[str, Any] | None = None
 
     def app(self) -> web.Application:
         return application(
@@ -116,7 +114,7 @@ class GeminiServer(WireServer):
                 for c in contents
                 if c["role"] == "user"
             ]
-            text = self.reply or derived_reply("Gemini", next(filter(None, reversed(said)), ""))
+            text = self.answer("Gemini", said)
             words = text.split(" ")
             half = len(words) // 2
             await send([{"text": " ".join(words[:half]) + " "}])

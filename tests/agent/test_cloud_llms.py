@@ -41,6 +41,25 @@ async def get_current_time() -> str:
     return "noon"
 
 
+async def _tool_calls(cfg: AgentSettings, provider: str) -> list[tuple[str, str]]:
+    """(name, arguments) of the function calls ``provider`` streams back for a question
+    asked with the ``get_current_time`` tool."""
+    model = await build_llm(cfg, provider)
+    try:
+        stream = model.chat(chat_ctx=user_says("time?"), tools=[get_current_time])
+        _, calls = await collect_text(stream)
+    finally:
+        await model.aclose()
+    return [(c.name, c.arguments) for c in calls]
+
+
+async def _refusal(cfg: AgentSettings, provider: str) -> APIStatusError:
+    """The error ``provider`` answers a question with under ``cfg``."""
+    with pytest.raises(APIStatusError) as refused:
+        await _answer(cfg, provider, "hi")
+    return refused.value
+
+
 async def test_anthropic_streams_messages_with_the_key_and_version() -> None:
     fake = AnthropicServer()
     async with serve(fake.app()) as url:
@@ -56,22 +75,16 @@ async def test_anthropic_streams_messages_with_the_key_and_version() -> None:
 async def test_anthropic_refuses_a_wrong_key_and_an_unknown_model() -> None:
     fake = AnthropicServer()
     async with serve(fake.app()) as url:
-        with pytest.raises(APIStatusError) as refused:
-            await _answer(_anthropic(url, anthropic_api_key="wrong"), "anthropic", "hi")
-        with pytest.raises(APIStatusError) as unknown:
-            await _answer(_anthropic(url, anthropic_model="claude-nonesuch"), "anthropic", "hi")
-    assert refused.value.status_code == 401
-    assert unknown.value.status_code == 404
+        refused = await _refusal(_anthropic(url, anthropic_api_key="wrong"), "anthropic")
+        unknown = await _refusal(_anthropic(url, anthropic_model="claude-nonesuch"), "anthropic")
+    assert (refused.status_code, unknown.status_code) == (401, 404)
 
 
 async def test_anthropic_tool_use_arrives_as_a_function_call() -> None:
     fake = AnthropicServer(tool_call={"name": "get_current_time", "arguments": {}})
     async with serve(fake.app()) as url:
-        model = await build_llm(_anthropic(url), "anthropic")
-        stream = model.chat(chat_ctx=user_says("time?"), tools=[get_current_time])
-        _, calls = await collect_text(stream)
-        await model.aclose()
-    assert [(c.name, c.arguments) for c in calls] == [("get_current_time", "{}")]
+        calls = await _tool_calls(_anthropic(url), "anthropic")
+    assert calls == [("get_current_time", "{}")]
     assert fake.requests[0]["body"]["tools"][0]["name"] == "get_current_time"
 
 
@@ -90,22 +103,16 @@ async def test_gemini_streams_generate_content_as_sse() -> None:
 async def test_gemini_refuses_a_wrong_key_and_an_unknown_model() -> None:
     fake = GeminiServer()
     async with serve(fake.app()) as url:
-        with pytest.raises(APIStatusError) as refused:
-            await _answer(_gemini(url, google_api_key="wrong"), "google", "hi")
-        with pytest.raises(APIStatusError) as unknown:
-            await _answer(_gemini(url, google_llm_model="gemini-nonesuch"), "google", "hi")
-    assert refused.value.status_code == 400
-    assert unknown.value.status_code == 404
+        refused = await _refusal(_gemini(url, google_api_key="wrong"), "google")
+        unknown = await _refusal(_gemini(url, google_llm_model="gemini-nonesuch"), "google")
+    assert (refused.status_code, unknown.status_code) == (400, 404)
 
 
 async def test_gemini_function_calls_arrive_as_function_calls() -> None:
     fake = GeminiServer(tool_call={"name": "get_current_time", "arguments": {}})
     async with serve(fake.app()) as url:
-        model = await build_llm(_gemini(url), "google")
-        stream = model.chat(chat_ctx=user_says("time?"), tools=[get_current_time])
-        _, calls = await collect_text(stream)
-        await model.aclose()
-    assert [c.name for c in calls] == ["get_current_time"]
+        calls = await _tool_calls(_gemini(url), "google")
+    assert [name for name, _ in calls] == ["get_current_time"]
     declared = fake.requests[-1]["body"]["tools"][0]["functionDeclarations"][0]
     assert declared["name"] == "get_current_time"
 
@@ -140,24 +147,18 @@ async def test_bedrock_converse_stream_is_signed_and_answered_as_an_event_stream
 async def test_bedrock_refuses_a_bad_signature_a_wrong_region_and_an_unknown_model() -> None:
     fake = BedrockServer()
     async with serve(fake.app()) as url:
-        with pytest.raises(APIStatusError) as forged:
-            await _answer(_aws(bedrock=url, aws_secret_access_key="not-the-secret"), "aws", "hi")
-        with pytest.raises(APIStatusError) as elsewhere:
-            await _answer(_aws(bedrock=url, aws_region="eu-west-1"), "aws", "hi")
-        with pytest.raises(APIStatusError) as unknown:
-            await _answer(_aws(bedrock=url, aws_bedrock_model="amazon.nonesuch-v9:0"), "aws", "hi")
-    assert forged.value.status_code == 403 and "signature" in str(forged.value).lower()
-    assert elsewhere.value.status_code == 403 and "scoped to correct" in str(elsewhere.value)
-    assert unknown.value.status_code == 400 and "model identifier" in str(unknown.value)
+        forged = await _refusal(_aws(bedrock=url, aws_secret_access_key="not-the-secret"), "aws")
+        elsewhere = await _refusal(_aws(bedrock=url, aws_region="eu-west-1"), "aws")
+        unknown = await _refusal(_aws(bedrock=url, aws_bedrock_model="amazon.nonesuch-v9:0"), "aws")
+    assert forged.status_code == 403 and "signature" in str(forged).lower()
+    assert elsewhere.status_code == 403 and "scoped to correct" in str(elsewhere)
+    assert unknown.status_code == 400 and "model identifier" in str(unknown)
 
 
 async def test_bedrock_tool_use_arrives_as_a_function_call() -> None:
     fake = BedrockServer(tool_call={"name": "get_current_time", "arguments": {}})
     async with serve(fake.app()) as url:
-        model = await build_llm(_aws(bedrock=url), "aws")
-        stream = model.chat(chat_ctx=user_says("time?"), tools=[get_current_time])
-        _, calls = await collect_text(stream)
-        await model.aclose()
-    assert [(c.name, c.arguments) for c in calls] == [("get_current_time", "{}")]
+        calls = await _tool_calls(_aws(bedrock=url), "aws")
+    assert calls == [("get_current_time", "{}")]
     spec = fake.requests[0]["body"]["toolConfig"]["tools"][0]["toolSpec"]
     assert spec["name"] == "get_current_time"
