@@ -7,21 +7,39 @@ set by the Bicep deployment.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, JsonValue, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 JsonDict = dict[str, JsonValue]
 
-ProviderName = Literal["azure", "azure-openai", "openai", "local"]
+ProviderName = Literal[
+    "azure",
+    "azure-openai",
+    "openai",
+    "local",
+    "anthropic",
+    "google",
+    "deepgram",
+    "elevenlabs",
+    "aws",
+]
 """A speech or language provider; which kinds each one serves is in ``SUPPORTED``."""
 
 SUPPORTED: dict[str, frozenset[str]] = {
-    "stt": frozenset({"azure", "openai", "local"}),
-    "llm": frozenset({"azure-openai", "openai", "local"}),
-    "tts": frozenset({"azure", "openai", "local"}),
+    "stt": frozenset({"azure", "openai", "local", "deepgram"}),
+    "llm": frozenset({"azure-openai", "openai", "local", "anthropic", "google", "aws"}),
+    "tts": frozenset({"azure", "openai", "local", "elevenlabs", "aws"}),
 }
+
+NOT_OFFERED: dict[tuple[str, str], str] = {
+    ("stt", "aws"): (
+        "Amazon Transcribe's streaming SDK installs only on Python >= 3.12 and the agent "
+        "runs on 3.11, so it is not offered yet"
+    ),
+}
+"""(kind, name) pairs a user may expect but the agent refuses, with the reason it gives."""
 
 LOCAL_ONLY: JsonDict = {"azure": False}
 
@@ -85,6 +103,42 @@ class AgentSettings(BaseSettings):
     azure_speech_resource_id: str | None = None
     azure_speech_language: str = "en-US"
     azure_speech_voice: str = "en-US-JennyNeural"
+
+    # Anthropic (Claude). The base URL is a gateway's or a private endpoint's, if any.
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-haiku-4-5"
+
+    # Google Gemini (the Gemini API by key; the base URL points it at a gateway)
+    google_api_key: SecretStr | None = None
+    google_gemini_base_url: str | None = None
+    google_llm_model: str = "gemini-2.5-flash"
+
+    # Deepgram streaming recognition; the base URL is the listen endpoint
+    # (default https://api.deepgram.com/v1/listen). Language: AZURE_SPEECH_LANGUAGE.
+    deepgram_api_key: SecretStr | None = None
+    deepgram_base_url: str | None = None
+    deepgram_model: str = "nova-3"
+
+    # ElevenLabs synthesis over its multi-context websocket (base URL default
+    # https://api.elevenlabs.io/v1)
+    elevenlabs_api_key: SecretStr | None = None
+    elevenlabs_base_url: str | None = None
+    elevenlabs_model: str = "eleven_turbo_v2_5"
+    elevenlabs_voice_id: str = "hpp4J3VqNfWAUOO0d1Us"
+
+    # AWS: Polly (TTS) and Bedrock (LLM) by access key; the endpoint URLs (botocore's
+    # own variable names) point either at a gateway or a private (VPC) endpoint.
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    """Temporary credentials (local runs); a deployment uses an access key pair."""
+    aws_region: str = "us-east-1"
+    aws_endpoint_url_polly: str | None = None
+    aws_endpoint_url_bedrock_runtime: str | None = None
+    aws_bedrock_model: str = "amazon.nova-lite-v1:0"
+    aws_polly_voice: str = "Ruth"
+    aws_polly_engine: Literal["standard", "neural", "long-form", "generative"] = "generative"
 
     # Managed identity (user-assigned) used for keyless Azure access
     azure_client_id: str | None = None
@@ -168,7 +222,11 @@ class AgentSettings(BaseSettings):
     def _split_providers(cls, value: object) -> object:
         if isinstance(value, str):
             names = [part.strip().lower() for part in value.split(",") if part.strip()]
-            return names or None
+            value = names or None
+        known = get_args(ProviderName)
+        for name in value if isinstance(value, list) else []:
+            if name not in known:
+                raise ValueError(f"unknown provider {name!r} (known: {', '.join(known)})")
         return value
 
     @model_validator(mode="after")
@@ -176,6 +234,9 @@ class AgentSettings(BaseSettings):
         for kind in ("stt", "llm", "tts"):
             chain: list[str] | None = getattr(self, f"{kind}_providers")
             for name in chain or []:
+                if (kind, name) in NOT_OFFERED:
+                    reason = NOT_OFFERED[(kind, name)]
+                    raise ValueError(f"{kind.upper()}_PROVIDERS: {name!r}: {reason}")
                 if name not in SUPPORTED[kind]:
                     raise ValueError(f"{kind.upper()}_PROVIDERS: {name!r} cannot do {kind}")
         if self.max_endpointing_delay_seconds < self.min_endpointing_delay_seconds:
@@ -208,8 +269,20 @@ class AgentSettings(BaseSettings):
             auto.append("azure-openai")
         if self.openai_api_key:
             auto.append("openai")
+        auto.extend(name for name in self._keyed_providers() if name in SUPPORTED[kind])
         auto.append("local")
         return auto
+
+    def _keyed_providers(self) -> list[str]:
+        """The providers beyond Azure and OpenAI whose credentials are set."""
+        keyed = {
+            "anthropic": self.anthropic_api_key,
+            "google": self.google_api_key,
+            "deepgram": self.deepgram_api_key,
+            "elevenlabs": self.elevenlabs_api_key,
+            "aws": self.aws_access_key_id and self.aws_secret_access_key,
+        }
+        return [name for name, credential in keyed.items() if credential]
 
     def persona_prompt(self) -> str:
         """The system prompt with the persona's name filled in."""

@@ -59,6 +59,20 @@ param openAiApiKey string = ''
 param azureOpenAiApiKey string = ''
 @secure()
 param azureSpeechKey string = ''
+// Keys of the other cloud providers: stored in Key Vault only when given (AWS: an access key
+// pair, or nothing).
+@secure()
+param anthropicApiKey string = ''
+@secure()
+param googleApiKey string = ''
+@secure()
+param deepgramApiKey string = ''
+@secure()
+param elevenLabsApiKey string = ''
+@secure()
+param awsAccessKey string = ''
+@secure()
+param awsSecretAccessKey string = ''
 @description('Enable Key Vault purge protection (cannot be turned off again; a purged-protected vault name stays reserved for 90 days after `azd down`).')
 param keyVaultPurgeProtection bool = true
 
@@ -164,6 +178,22 @@ param openAiTtsModel string = ''
 param openAiTtsVoice string = ''
 param azureSpeechLanguage string = 'en-US'
 param azureSpeechVoice string = 'en-US-JennyNeural'
+@description('Other providers: endpoints (a gateway or private endpoint) and models; empty = the agent\'s default.')
+param anthropicBaseUrl string = ''
+param anthropicModel string = ''
+param googleGeminiBaseUrl string = ''
+param googleLlmModel string = ''
+param deepgramBaseUrl string = ''
+param deepgramModel string = ''
+param elevenLabsBaseUrl string = ''
+param elevenLabsModel string = ''
+param elevenLabsVoiceId string = ''
+param awsRegion string = ''
+param awsEndpointUrlPolly string = ''
+param awsEndpointUrlBedrockRuntime string = ''
+param awsBedrockModel string = ''
+param awsPollyVoice string = ''
+param awsPollyEngine string = ''
 
 // ---- Operations (workbook, alerts) --------------------------------------------------
 @description('Who gets the alert mails (one action group); empty = alerts show in the portal only.')
@@ -273,6 +303,30 @@ module keyVault 'modules/keyvault.bicep' = {
         {
           name: 'azure-speech-key'
           value: azureSpeechKey
+        }
+        {
+          name: 'anthropic-api-key'
+          value: anthropicApiKey
+        }
+        {
+          name: 'google-api-key'
+          value: googleApiKey
+        }
+        {
+          name: 'deepgram-api-key'
+          value: deepgramApiKey
+        }
+        {
+          name: 'elevenlabs-api-key'
+          value: elevenLabsApiKey
+        }
+        {
+          name: 'aws-access-key-id'
+          value: awsAccessKey
+        }
+        {
+          name: 'aws-secret-access-key'
+          value: awsSecretAccessKey
         }
       ]
     }
@@ -497,6 +551,26 @@ module agent 'modules/agent.bicep' = {
     hasOpenAiKey: !empty(openAiApiKey)
     hasAzureOpenAiKey: !empty(azureOpenAiApiKey)
     hasAzureSpeechKey: !empty(azureSpeechKey)
+    anthropicBaseUrl: anthropicBaseUrl
+    anthropicModel: anthropicModel
+    googleGeminiBaseUrl: googleGeminiBaseUrl
+    googleLlmModel: googleLlmModel
+    deepgramBaseUrl: deepgramBaseUrl
+    deepgramModel: deepgramModel
+    elevenLabsBaseUrl: elevenLabsBaseUrl
+    elevenLabsModel: elevenLabsModel
+    elevenLabsVoiceId: elevenLabsVoiceId
+    awsRegion: awsRegion
+    awsEndpointUrlPolly: awsEndpointUrlPolly
+    awsEndpointUrlBedrockRuntime: awsEndpointUrlBedrockRuntime
+    awsBedrockModel: awsBedrockModel
+    awsPollyVoice: awsPollyVoice
+    awsPollyEngine: awsPollyEngine
+    hasAnthropicKey: !empty(anthropicApiKey)
+    hasGoogleKey: !empty(googleApiKey)
+    hasDeepgramKey: !empty(deepgramApiKey)
+    hasElevenLabsKey: !empty(elevenLabsApiKey)
+    hasAwsKey: !empty(awsAccessKey) && !empty(awsSecretAccessKey)
   }
 }
 

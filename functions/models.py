@@ -231,9 +231,10 @@ class Health(BaseModel):
     dependencies: dict[str, DependencyState]
 
 
-SttProvider = Literal["azure", "openai", "local"]
-LlmProvider = Literal["azure-openai", "openai", "local"]
-TtsProvider = Literal["azure", "openai", "local"]
+# The names the agent's chains know; a provider named here needs its key in the deployment.
+SttProvider = Literal["azure", "openai", "local", "deepgram"]
+LlmProvider = Literal["azure-openai", "openai", "local", "anthropic", "google", "aws"]
+TtsProvider = Literal["azure", "openai", "local", "elevenlabs", "aws"]
 
 
 class TenantProfile(ApiModel):

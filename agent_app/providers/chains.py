@@ -18,8 +18,17 @@ from typing import Any, TypeVar
 
 from livekit.agents import llm, stt, tts, vad
 
-from agent_app.providers.cloud import azure_speech, openai
+from agent_app.providers.cloud import (
+    anthropic,
+    aws,
+    azure_speech,
+    deepgram,
+    elevenlabs,
+    google,
+    openai,
+)
 from agent_app.providers.cloud.auth import TokenProvider
+from agent_app.providers.cloud.model_check import ModelCheck
 from agent_app.providers.offline import local
 from agent_app.settings import AgentSettings
 
@@ -41,23 +50,48 @@ STT_BUILDERS: dict[str, Builder[stt.STT[Any]]] = {
     "local": local.build_stt,
     "openai": openai.build_stt,
     "azure": azure_speech.build_stt,
+    "deepgram": deepgram.build_stt,
 }
 LLM_BUILDERS: dict[str, Builder[llm.LLM[Any]]] = {
     "local": local.build_llm,
     "openai": openai.build_llm,
     "azure-openai": openai.build_azure_llm,
+    "anthropic": anthropic.build_llm,
+    "google": google.build_llm,
+    "aws": aws.build_llm,
 }
 TTS_BUILDERS: dict[str, Builder[tts.TTS[Any]]] = {
     "local": local.build_tts,
     "openai": openai.build_tts,
     "azure": azure_speech.build_tts,
+    "elevenlabs": elevenlabs.build_tts,
+    "aws": aws.build_tts,
 }
 PLUGINS: dict[str, str] = {
     "openai": openai.PLUGIN,
     "azure-openai": openai.PLUGIN,
     "azure": azure_speech.PLUGIN,
+    "anthropic": anthropic.PLUGIN,
+    "google": google.PLUGIN,
+    "deepgram": deepgram.PLUGIN,
+    "elevenlabs": elevenlabs.PLUGIN,
+    "aws": aws.PLUGIN,
 }
 """The livekit plugin module each cloud provider name needs imported at start-up."""
+CREDENTIALS: dict[str, Callable[[AgentSettings], list[str]]] = {
+    "anthropic": anthropic.missing_credentials,
+    "google": google.missing_credentials,
+    "deepgram": deepgram.missing_credentials,
+    "elevenlabs": elevenlabs.missing_credentials,
+    "aws": aws.missing_credentials,
+}
+"""The settings a provider cannot work without, by name: what is missing."""
+MODEL_CHECKS: dict[str, Callable[[AgentSettings], ModelCheck]] = {
+    "anthropic": anthropic.model_check,
+    "google": google.model_check,
+    "elevenlabs": elevenlabs.model_check,
+}
+"""Providers that can be asked at start-up whether they offer the configured model."""
 
 
 @dataclass(frozen=True)

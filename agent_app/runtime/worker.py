@@ -22,6 +22,7 @@ from agent_app.api.handoff import open_handoff
 from agent_app.api.redelivery import Redeliverer
 from agent_app.call.job import entrypoint
 from agent_app.observability import redaction, telemetry
+from agent_app.providers import startup
 from agent_app.providers.chains import import_plugins
 from agent_app.providers.offline.local import warm_local_models
 from agent_app.recovery.liveness import LivenessOptions, Watchdog, livekit_remover
@@ -145,7 +146,11 @@ def build_server(settings: AgentSettings) -> AgentServer:
 
 
 def main() -> None:
-    settings = AgentSettings()
+    try:
+        # before anything starts: a configuration that cannot serve a call stops here
+        settings = startup.load_settings()
+    except startup.ConfigurationError as e:
+        raise SystemExit(f"parley agent: bad configuration: {e}") from None
     setup_process(settings, models=False)
     logger.info(
         "starting agent worker",

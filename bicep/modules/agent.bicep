@@ -107,6 +107,29 @@ param hasOpenAiKey bool = false
 param hasAzureOpenAiKey bool = false
 param hasAzureSpeechKey bool = false
 
+// Anthropic, Google Gemini, Deepgram, ElevenLabs and AWS (Polly, Bedrock): endpoints and
+// models, empty = the agent's default; their keys come from Key Vault (secretEnv).
+param anthropicBaseUrl string = ''
+param anthropicModel string = ''
+param googleGeminiBaseUrl string = ''
+param googleLlmModel string = ''
+param deepgramBaseUrl string = ''
+param deepgramModel string = ''
+param elevenLabsBaseUrl string = ''
+param elevenLabsModel string = ''
+param elevenLabsVoiceId string = ''
+param awsRegion string = ''
+param awsEndpointUrlPolly string = ''
+param awsEndpointUrlBedrockRuntime string = ''
+param awsBedrockModel string = ''
+param awsPollyVoice string = ''
+param awsPollyEngine string = ''
+param hasAnthropicKey bool = false
+param hasGoogleKey bool = false
+param hasDeepgramKey bool = false
+param hasElevenLabsKey bool = false
+param hasAwsKey bool = false
+
 var healthPort = 8081
 // SIGTERM -> drain -> job shutdown -> exit must end before Container Apps' SIGKILL.
 var terminationGraceSeconds = drainTimeoutSeconds + jobShutdownTimeoutSeconds + 10
@@ -280,6 +303,66 @@ var optionalEnv = [
     name: 'NUM_IDLE_PROCESSES'
     value: numIdleProcesses
   }
+  {
+    name: 'ANTHROPIC_BASE_URL'
+    value: anthropicBaseUrl
+  }
+  {
+    name: 'ANTHROPIC_MODEL'
+    value: anthropicModel
+  }
+  {
+    name: 'GOOGLE_GEMINI_BASE_URL'
+    value: googleGeminiBaseUrl
+  }
+  {
+    name: 'GOOGLE_LLM_MODEL'
+    value: googleLlmModel
+  }
+  {
+    name: 'DEEPGRAM_BASE_URL'
+    value: deepgramBaseUrl
+  }
+  {
+    name: 'DEEPGRAM_MODEL'
+    value: deepgramModel
+  }
+  {
+    name: 'ELEVENLABS_BASE_URL'
+    value: elevenLabsBaseUrl
+  }
+  {
+    name: 'ELEVENLABS_MODEL'
+    value: elevenLabsModel
+  }
+  {
+    name: 'ELEVENLABS_VOICE_ID'
+    value: elevenLabsVoiceId
+  }
+  {
+    name: 'AWS_REGION'
+    value: awsRegion
+  }
+  {
+    name: 'AWS_ENDPOINT_URL_POLLY'
+    value: awsEndpointUrlPolly
+  }
+  {
+    name: 'AWS_ENDPOINT_URL_BEDROCK_RUNTIME'
+    value: awsEndpointUrlBedrockRuntime
+  }
+  {
+    name: 'AWS_BEDROCK_MODEL'
+    value: awsBedrockModel
+  }
+  {
+    name: 'AWS_POLLY_VOICE'
+    value: awsPollyVoice
+  }
+  {
+    name: 'AWS_POLLY_ENGINE'
+    value: awsPollyEngine
+  }
 ]
 
 // Key Vault secrets: Container Apps resolves them with the agent identity.
@@ -313,6 +396,36 @@ var secretEnv = [
     name: 'AZURE_SPEECH_KEY'
     secret: 'azure-speech-key'
     enabled: hasAzureSpeechKey
+  }
+  {
+    name: 'ANTHROPIC_API_KEY'
+    secret: 'anthropic-api-key'
+    enabled: hasAnthropicKey
+  }
+  {
+    name: 'GOOGLE_API_KEY'
+    secret: 'google-api-key'
+    enabled: hasGoogleKey
+  }
+  {
+    name: 'DEEPGRAM_API_KEY'
+    secret: 'deepgram-api-key'
+    enabled: hasDeepgramKey
+  }
+  {
+    name: 'ELEVENLABS_API_KEY'
+    secret: 'elevenlabs-api-key'
+    enabled: hasElevenLabsKey
+  }
+  {
+    name: 'AWS_ACCESS_KEY_ID'
+    secret: 'aws-access-key-id'
+    enabled: hasAwsKey
+  }
+  {
+    name: 'AWS_SECRET_ACCESS_KEY'
+    secret: 'aws-secret-access-key'
+    enabled: hasAwsKey
   }
 ]
 

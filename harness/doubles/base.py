@@ -45,6 +45,12 @@ def tone_pcm(seconds: float, rate: int, freq: float = 440.0) -> bytes:
     return (np.sin(2 * math.pi * freq * t) * 8000).astype(np.int16).tobytes()
 
 
+def derived_reply(provider: str, heard: str) -> str:
+    """What a language-model double answers: which provider it is and what it was told, so
+    a test can see the user's words went through recognition and reached the model."""
+    return f"This is {provider}. You said: {heard.strip() or 'nothing'}"
+
+
 @dataclass
 class Behaviour:
     """How a fake provider answers: normally, with an error status, or never."""
@@ -77,7 +83,7 @@ class WireServer:
             {
                 "path": request.path,
                 "query": dict(request.query),
-                "headers": dict(request.headers),
+                "headers": request.headers,  # case-insensitive, as HTTP reads them
                 **fields,
             }
         )
@@ -94,3 +100,19 @@ class WireServer:
     def error_response(self, status: int, message: str) -> web.Response:
         """An error in the provider's own format (a plain text body unless overridden)."""
         return web.Response(status=status, text=message)
+
+
+@dataclass
+class ChatDouble(WireServer):
+    """What the language-model doubles share: a fixed reply or one derived from what the
+    user said last, and a tool call asked for before answering when ``tool_call`` is set."""
+
+    reply: str | None = None
+    """A fixed reply; None answers with what the user said (``derived_reply``)."""
+    tool_call: dict[str, Any] | None = None
+    """``{"name": ..., "arguments": {...}}``: asked for until a tool result comes back."""
+
+    def answer(self, provider: str, user_texts: list[str]) -> str:
+        """The reply to a conversation whose user turns said ``user_texts``, in order."""
+        said = next(filter(None, reversed(user_texts)), "")
+        return self.reply or derived_reply(provider, said)

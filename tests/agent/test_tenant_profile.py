@@ -93,3 +93,16 @@ async def test_no_tenant_or_no_api_means_the_defaults() -> None:
         assert await load_profile(api.tenant_profile, "acme", timeout=2.0) == TenantProfile()
     finally:
         await api.aclose()
+
+
+def test_a_profile_can_name_every_provider_of_a_kind_but_not_one_that_cannot_serve_it() -> None:
+    profile = TenantProfile.from_json(
+        {
+            "llmProviders": ["google", "anthropic", "aws"],
+            "sttProviders": ["aws"],  # Amazon Transcribe is not offered
+            "ttsProviders": ["elevenlabs", "aws"],
+        }
+    )
+    assert profile.llm_providers == ("google", "anthropic", "aws")
+    assert profile.tts_providers == ("elevenlabs", "aws")
+    assert profile.stt_providers is None
