@@ -234,6 +234,7 @@ class Health(BaseModel):
 SttProvider = Literal["azure", "openai", "local"]
 LlmProvider = Literal["azure-openai", "openai", "local"]
 TtsProvider = Literal["azure", "openai", "local"]
+RealtimeProvider = Literal["azure-openai", "voice-live", "openai"]
 
 
 class TenantProfile(ApiModel):
@@ -279,4 +280,17 @@ class TenantProfile(ApiModel):
     )
     ttsProviders: list[TtsProvider] | None = Field(
         default=None, min_length=1, max_length=3, description="Text-to-speech chain, in order."
+    )
+    pipeline: Literal["realtime", "cascaded"] | None = Field(
+        default=None,
+        description=(
+            "`realtime`: a speech-to-speech model, falling back to the cascade in the same call;"
+            " `cascaded`: speech-to-text, language model, text-to-speech."
+        ),
+    )
+    realtimeProviders: list[RealtimeProvider] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=3,
+        description="Speech-to-speech chain, in order (implies `realtime` unless `cascaded`).",
     )

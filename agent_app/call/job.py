@@ -62,7 +62,8 @@ async def run_call(
     session_id = plan.session_id or await ctx.room.sid
     ctx.log_context_fields = {"session_id": session_id, "room": ctx.room.name}
     vad_model: vad.VAD = ctx.proc.userdata.get("vad") or inference.VAD()
-    providers = await build_pipeline(plan, vad_model)
+    models = await build_pipeline(plan, vad_model)
+    providers = models.cascade
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
     parley = ParleySession(
         settings=settings,
@@ -74,9 +75,11 @@ async def run_call(
         vad_model=vad_model,
         events=events,
         plan=plan,
+        realtime=models.realtime,
     )
     agent = await parley.prepare()
     telemetry.watch_failovers((providers.stt, providers.llm, providers.tts), events.record)
+    telemetry.watch_realtime_failovers(models.realtime, events.record)
     telemetry.session_started(parley.restored, events.record)
     if plan.restore_expected and not parley.restored:
         logger.warning("restore requested but no snapshot found")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from livekit.agents import (
     Agent,
-    AgentSession,
     ConversationItemAddedEvent,
     TurnHandlingOptions,
     llm,
@@ -22,6 +21,7 @@ from agent_app.call.assistant import ParleyAssistant
 from agent_app.call.conversation import ConversationRecorder, document_message, restore_chat
 from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.plan import CallPlan, plan_call
+from agent_app.call.realtime_fallback import CascadeFallback, FallbackAgentSession
 from agent_app.call.room_events import RoomEventRecorder
 from agent_app.call.tenant_profile import TenantProfile
 from agent_app.call.turns import turn_handling
@@ -52,6 +52,7 @@ class ParleySession:
         turn_options: TurnHandlingOptions | None = None,
         events: RoomEventRecorder | None = None,
         plan: CallPlan | None = None,
+        realtime: llm.RealtimeModel | None = None,
     ) -> None:
         self.plan = plan or plan_call(settings, TenantProfile(), DispatchMetadata())
         settings = self.plan.settings
@@ -61,7 +62,7 @@ class ParleySession:
         self.store = store
         spool = Path(settings.transcript_spool_dir) if settings.transcript_spool_dir else None
         self.outbox = Outbox(api, session_id, outbox_options or OutboxOptions(spool_dir=spool))
-        self.session: AgentSession[None] = AgentSession(
+        self.session = FallbackAgentSession(
             stt=providers.stt,
             llm=providers.llm,
             tts=providers.tts,
@@ -71,6 +72,9 @@ class ParleySession:
         self.recorder: ConversationRecorder | None = None
         self.events = events or RoomEventRecorder()
         self.events.bind(session_id, lambda event: self.outbox.submit("event", event))
+        self.realtime = realtime
+        """The speech-to-speech model the call starts on (None: the cascade alone)."""
+        self.fallback: CascadeFallback | None = None
         self.intake = UploadIntake(
             api,
             session_id,
@@ -108,12 +112,24 @@ class ParleySession:
                 # the previous agent may have died before its outbox sent these
                 self.outbox.submit("transcript", segment)
         self.session.on("conversation_item_added", self._on_item)
-        self.agent = ParleyAssistant(
+        self.agent = self._assistant(chat_ctx, self.realtime)
+        if self.realtime is not None:
+            self.fallback = CascadeFallback(self.session, self._to_cascade, self.events.record)
+        return self.agent
+
+    def _assistant(
+        self, chat_ctx: llm.ChatContext | None, realtime: llm.RealtimeModel | None
+    ) -> ParleyAssistant:
+        return ParleyAssistant(
             instructions=self.plan.instructions,
             list_uploads=lambda: self.api.list_uploads(self.session_id, include_text=True),
             chat_ctx=chat_ctx,
             tools=self.plan.tools,
+            realtime=realtime,
         )
+
+    def _to_cascade(self, chat_ctx: llm.ChatContext) -> Agent:
+        self.agent = self._assistant(chat_ctx, None)
         return self.agent
 
     def _participant_identity(self) -> str | None:

@@ -157,9 +157,32 @@ def _availability(stage: str, record: RecordEvent, event: Any) -> None:
     if event.available:
         record("provider_recovered", {"stage": stage, "provider": name})
         return
-    _FAILOVERS.add(1, {"stage": stage, "provider": name})
-    logger.warning("provider failover", extra={"stage": stage, "provider": name})
-    record("provider_failover", {"stage": stage, "provider": name})
+    failover(stage, name, record)
+
+
+def failover(stage: str, provider: str, record: RecordEvent, *, to: str | None = None) -> None:
+    """Count and record one provider given up on (``to``: what the call moved to, when not
+    the next link of the same chain)."""
+    _FAILOVERS.add(1, {"stage": stage, "provider": provider})
+    data = {"stage": stage, "provider": provider}
+    if to is not None:
+        data["to"] = to
+    logger.warning("provider failover", extra=data)
+    record("provider_failover", data)
+
+
+def watch_realtime_failovers(model: object, record: RecordEvent) -> None:
+    """Count and record every model a realtime chain of several gives up on or gets back."""
+    if isinstance(model, llm.RealtimeModelFallbackAdapter):
+        model.on("realtime_availability_changed", partial(_realtime_availability, record))
+
+
+def _realtime_availability(record: RecordEvent, event: Any) -> None:
+    name = event.realtime_model.label
+    if event.available:
+        record("provider_recovered", {"stage": "realtime", "provider": name})
+    else:
+        failover("realtime", name, record)
 
 
 def session_started(restored: bool, record: RecordEvent) -> None:
