@@ -310,34 +310,38 @@ class RealtimeConversation:
         if self._reply_delay_s:
             await asyncio.sleep(self._reply_delay_s)  # the model's latency, on purpose
         decision = voice.decide(self.items, self.tools, self._persona)
-        rid = response["id"]
         if decision.tool is not None:
-            item = {
-                "id": new_id("item"),
-                "object": "realtime.item",
-                "type": "function_call",
-                "status": "completed",
-                "name": decision.tool,
-                "call_id": new_id("call")[:32],
-                "arguments": decision.arguments,
-            }
-            await self._output_item(rid, {**item, "arguments": ""})
-            self.items.append(item)
-            call = {"response_id": rid, "item_id": item["id"], "output_index": 0}
-            call["call_id"] = item["call_id"]
-            await self.emit(
-                "response.function_call_arguments.delta", delta=item["arguments"], **call
-            )
-            await self.emit(
-                "response.function_call_arguments.done",
-                name=item["name"],
-                arguments=item["arguments"],
-                **call,
-            )
-            await self.emit("response.output_item.done", response_id=rid, output_index=0, item=item)
-            response["output"].append(item)
-            return
-        text = decision.text or ""
+            response["output"].append(await self._call_tool(response["id"], decision))
+        else:
+            response["output"].append(await self._say(response["id"], decision.text or ""))
+
+    async def _call_tool(self, rid: str, decision: voice.Decision) -> dict[str, Any]:
+        """A ``function_call`` item, its arguments streamed, as the model asks for a tool."""
+        item: dict[str, Any] = {
+            "id": new_id("item"),
+            "object": "realtime.item",
+            "type": "function_call",
+            "status": "completed",
+            "name": decision.tool,
+            "call_id": new_id("call")[:32],
+            "arguments": decision.arguments,
+        }
+        await self._output_item(rid, {**item, "arguments": ""})
+        self.items.append(item)
+        call = {"response_id": rid, "item_id": item["id"], "output_index": 0}
+        call["call_id"] = item["call_id"]
+        await self.emit("response.function_call_arguments.delta", delta=item["arguments"], **call)
+        await self.emit(
+            "response.function_call_arguments.done",
+            name=item["name"],
+            arguments=item["arguments"],
+            **call,
+        )
+        await self.emit("response.output_item.done", response_id=rid, output_index=0, item=item)
+        return item
+
+    async def _say(self, rid: str, text: str) -> dict[str, Any]:
+        """An assistant message: its transcript, then its audio in 100 ms deltas."""
         audio = await voice.speak(text)
         kind = AUDIO_PART[self.dialect]
         item: dict[str, Any] = {
@@ -367,7 +371,7 @@ class RealtimeConversation:
         item["status"] = "completed"
         done = {**item, "content": [public]}
         await self.emit("response.output_item.done", response_id=rid, output_index=0, item=done)
-        response["output"].append(done)
+        return done
 
     async def _output_item(self, rid: str, item: dict[str, Any]) -> None:
         previous = self.items[-1]["id"] if self.items else None
