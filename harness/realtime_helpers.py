@@ -20,11 +20,9 @@ from agent_app.call.session import ParleySession
 from agent_app.call.tenant_profile import TenantProfile
 from agent_app.recovery.state import MemoryStateStore, StateStore
 from agent_app.settings import AgentSettings
-from harness.caller.voice import caller_frames
+from harness.caller.voice import caller_frames, speak
 from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone
 from harness.waiting import wait_for
-
-MIC_RATE = 16_000
 
 
 @dataclass
@@ -74,7 +72,8 @@ async def realtime_call(
         plan=plan,
         realtime=models.realtime,
     )
-    call = RealtimeCall(parley, PacedMicrophone(MIC_RATE), CollectingSpeaker())
+    _, caller_rate = speak("hello")  # the microphone runs at the caller's voice's rate
+    call = RealtimeCall(parley, PacedMicrophone(caller_rate), CollectingSpeaker())
 
     def added(event: ConversationItemAddedEvent) -> None:
         if isinstance(event.item, llm.ChatMessage):

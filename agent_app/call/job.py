@@ -79,7 +79,6 @@ async def run_call(
     )
     agent = await parley.prepare()
     telemetry.watch_failovers((providers.stt, providers.llm, providers.tts), events.record)
-    telemetry.watch_realtime_failovers(models.realtime, events.record)
     telemetry.session_started(parley.restored, events.record)
     if plan.restore_expected and not parley.restored:
         logger.warning("restore requested but no snapshot found")

@@ -27,6 +27,7 @@ from agent_app.call.tenant_profile import TenantProfile
 from agent_app.call.turns import turn_handling
 from agent_app.documents.intake import IntakeOptions, UploadIntake
 from agent_app.documents.search import Document
+from agent_app.observability import telemetry
 from agent_app.providers.chains import Providers
 from agent_app.recovery.state import StateStore
 from agent_app.settings import AgentSettings
@@ -114,6 +115,7 @@ class ParleySession:
         self.session.on("conversation_item_added", self._on_item)
         self.agent = self._assistant(chat_ctx, self.realtime)
         if self.realtime is not None:
+            telemetry.watch_realtime_failovers(self.realtime, self.events.record)
             self.fallback = CascadeFallback(self.session, self._to_cascade, self.events.record)
         return self.agent
 

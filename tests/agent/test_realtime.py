@@ -33,3 +33,51 @@ async def test_each_client_holds_a_spoken_turn(chain: str, http_context: None) -
     roles = sorted(s["role"] for s in api.segments.values())
     assert roles.count("user") >= 1 and roles.count("assistant") >= 1, api.segments
     assert server.requests[0]["path"] == PATHS[chain], server.requests
+
+
+async def test_a_tool_call_round_trip(http_context: None) -> None:
+    server, api = RealtimeServer(), FakeParleyApi()
+    async with serve(server.app()) as url, serve(api.app()) as api_url:
+        async with realtime_call(api_url, realtime_settings(url, "openai")) as call:
+            reply = await call.turn("What time is it right now?")
+    # the double asked for the clock, the agent ran it and sent its output back, then the
+    # double answered from that output
+    assert "UTC" in reply, reply
+    created = [e for e in server.received if e in ("conversation.item.create", "response.create")]
+    assert created[-2:] == ["conversation.item.create", "response.create"], server.received
+
+
+async def test_a_failed_realtime_model_hands_the_call_to_the_next_one(http_context: None) -> None:
+    refused, standby, api = (
+        RealtimeServer(error_code="invalid_api_key"),
+        RealtimeServer(),
+        FakeParleyApi(),
+    )
+    async with serve(refused.app()) as bad, serve(standby.app()) as good:
+        async with serve(api.app()) as api_url:
+            cfg = realtime_settings(good, "openai,voice-live", openai_realtime_base_url=f"{bad}/v1")
+            async with realtime_call(api_url, cfg) as call:
+                reply = await call.turn(SENTENCE)
+                assert not call.parley.session.fell_back
+    assert "language model" in reply
+    assert [r["path"] for r in standby.requests] == ["/voice-live/realtime"]
+    failovers = [e for e in api.events.values() if e["type"] == "provider_failover"]
+    assert [f["data"]["stage"] for f in failovers] == ["realtime"], api.events
+
+
+async def test_when_every_realtime_model_is_gone_the_cascade_takes_the_call(
+    http_context: None,
+) -> None:
+    server, api = RealtimeServer(), FakeParleyApi()
+    async with serve(server.app()) as url, serve(api.app()) as api_url:
+        async with realtime_call(api_url, realtime_settings(url, "azure-openai")) as call:
+            first = await call.turn(SENTENCE)
+            await server.go_down()
+            await wait_for(lambda: call.parley.session.fell_back, 30, "the hand-over")
+            second = await call.turn("What time is it right now?")
+            await wait_for(lambda: len(api.segments) >= 4, 10, "four segments delivered")
+    assert "language model" in first and "UTC" in second
+    roles = [s["role"] for s in sorted(api.segments.values(), key=lambda s: s["id"])]
+    assert roles == ["user", "assistant", "user", "assistant"], api.segments
+    failovers = [e["data"] for e in api.events.values() if e["type"] == "provider_failover"]
+    assert failovers and failovers[-1]["to"] == "cascaded", api.events

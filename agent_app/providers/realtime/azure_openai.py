@@ -16,7 +16,7 @@ async def build(settings: AgentSettings, tokens: TokenProvider | None = None) ->
             "REALTIME_PROVIDERS names azure-openai: set AZURE_OPENAI_ENDPOINT and "
             "AZURE_OPENAI_REALTIME_DEPLOYMENT"
         )
-    from agent_app.providers.realtime.entra import EntraRealtimeModel
+    from agent_app.providers.realtime.client import EntraRealtimeModel, RealtimeModel
 
     key = secret(settings.azure_openai_api_key)
     options = {
@@ -27,7 +27,5 @@ async def build(settings: AgentSettings, tokens: TokenProvider | None = None) ->
         **common_options(settings),
     }
     if key:
-        from livekit.plugins.openai import realtime
-
-        return realtime.RealtimeModel(api_key=key, **options)
+        return RealtimeModel(api_key=key, **options)
     return EntraRealtimeModel(tokens=tokens or azure_token_provider(settings), **options)

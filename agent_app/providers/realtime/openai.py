@@ -44,8 +44,10 @@ def common_options(settings: AgentSettings) -> dict[str, Any]:
 async def build(settings: AgentSettings) -> llm.RealtimeModel:
     from livekit.plugins.openai.realtime import realtime_model
 
+    from agent_app.providers.realtime.client import RealtimeModel
+
     base_url = settings.openai_realtime_base_url or settings.openai_base_url
-    return realtime_model.RealtimeModel(
+    return RealtimeModel(
         model=settings.openai_realtime_model,
         base_url=base_url or realtime_model.OPENAI_BASE_URL,
         # a local server often needs no key, but the client requires one
