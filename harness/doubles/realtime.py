@@ -10,9 +10,8 @@ transcribes it and answers; a tool call goes out as a ``function_call`` item and
 comes once the client creates its output and asks for a response.
 
 Failures on demand: ``behaviour.status`` refuses the WebSocket upgrade, ``error_code`` answers
-the session with an ``error`` event of that code and closes, ``drop_after_responses`` drops
-the socket after that many replies, and ``go_down()`` drops every socket and refuses new
-ones (a service gone). Run by hand: ``python -m harness.doubles.realtime --port 8765``.
+the session with an ``error`` event of that code and closes, ``drop_connections()`` cuts
+the open sockets, and ``go_down()`` also refuses new ones (a service gone). Run by hand: ``python -m harness.doubles.realtime --port 8765``.
 """
 
 from __future__ import annotations
@@ -51,8 +50,6 @@ class RealtimeServer(WireServer):
     """Model latency added before each reply (benchmarks compare pipelines at equal latency)."""
     error_code: str | None = None
     """Answer every session with an ``error`` event of this code, then close."""
-    drop_after_responses: int | None = None
-    """Drop the socket (no close frame) after this many finished responses on it."""
     received: list[str] = field(default_factory=list)
     truncations: list[dict[str, Any]] = field(default_factory=list)
     down: bool = False
@@ -61,11 +58,15 @@ class RealtimeServer(WireServer):
     def app(self) -> web.Application:
         return application(*(web.get(path, self._connect) for path in ROUTES))
 
+    async def drop_connections(self) -> None:
+        """Cut every open connection, as a network blip does; new ones are welcome."""
+        for ws in list(self._sockets):
+            await _drop(ws)
+
     async def go_down(self) -> None:
         """Refuse every new connection and drop the open ones: the service is gone."""
         self.down = True
-        for ws in list(self._sockets):
-            await _drop(ws)
+        await self.drop_connections()
 
     def come_back(self) -> None:
         self.down = False
@@ -111,10 +112,6 @@ class RealtimeServer(WireServer):
                 await ws.close()
                 return
             await conversation.handle(event)
-            limit = self.drop_after_responses
-            if limit is not None and conversation.responses_done >= limit:
-                await _drop(ws)
-                return
 
 
 async def _send(ws: web.WebSocketResponse, event: dict[str, Any]) -> None:

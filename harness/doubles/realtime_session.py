@@ -69,7 +69,6 @@ class RealtimeConversation:
         self._vad_task: asyncio.Task[None] | None = None
         self._response: asyncio.Task[None] | None = None
         self._generation: asyncio.Task[None] | None = None
-        self.responses_done = 0
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -304,7 +303,6 @@ class RealtimeConversation:
             response["status_details"] = {"type": "cancelled", "reason": "turn_detected"}
         response["usage"] = _usage(self.items, response["output"])
         await self.emit("response.done", response=response)
-        self.responses_done += 1
 
     async def _generate(self, response: dict[str, Any]) -> None:
         if self._reply_delay_s:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent_app.providers.realtime import azure_openai
 from harness.caller.voice import word_accuracy
 from harness.doubles import FakeParleyApi, serve
 from harness.doubles.realtime import RealtimeServer
@@ -81,3 +82,28 @@ async def test_when_every_realtime_model_is_gone_the_cascade_takes_the_call(
     assert roles == ["user", "assistant", "user", "assistant"], api.segments
     failovers = [e["data"] for e in api.events.values() if e["type"] == "provider_failover"]
     assert failovers and failovers[-1]["to"] == "cascaded", api.events
+
+
+async def test_managed_identity_brings_a_fresh_token_to_every_connection(
+    http_context: None,
+) -> None:
+    issued: list[str] = []
+
+    async def tokens() -> str:
+        issued.append(f"token-{len(issued) + 1}")
+        return issued[-1]
+
+    server = RealtimeServer()
+    async with serve(server.app()) as url:
+        cfg = realtime_settings(url, "azure-openai", azure_openai_api_key=None)
+        model = await azure_openai.build(cfg, tokens)
+        session = model.session()
+        try:
+            await wait_for(lambda: len(server.requests) == 1, 10, "the first connection")
+            await server.drop_connections()  # the client reconnects, as it does every 20 min
+            await wait_for(lambda: len(server.requests) == 2, 10, "the reconnection")
+        finally:
+            await session.aclose()
+    auth = [r["headers"].get("Authorization") for r in server.requests]
+    assert auth == ["Bearer token-1", "Bearer token-2"]
+    assert all("api-key" not in r["headers"] for r in server.requests)
