@@ -107,6 +107,20 @@ param hasOpenAiKey bool = false
 param hasAzureOpenAiKey bool = false
 param hasAzureSpeechKey bool = false
 
+// Realtime speech-to-speech (REALTIME_PROVIDERS and the settings below; empty = the agent's
+// default). With realtime set, the STT/LLM/TTS chains above are the call's fallback.
+param realtimeProviders string = ''
+param realtimeVoice string = ''
+param realtimeTranscriptionModel string = ''
+param realtimeConnectRetries string = ''
+param openAiRealtimeModel string = ''
+param openAiRealtimeBaseUrl string = ''
+param azureOpenAiRealtimeDeployment string = ''
+param azureOpenAiRealtimeApiVersion string = ''
+param azureVoiceLiveEndpoint string = ''
+param azureVoiceLiveModel string = ''
+param hasAzureVoiceLiveKey bool = false
+
 var healthPort = 8081
 // SIGTERM -> drain -> job shutdown -> exit must end before Container Apps' SIGKILL.
 var terminationGraceSeconds = drainTimeoutSeconds + jobShutdownTimeoutSeconds + 10
@@ -280,6 +294,47 @@ var optionalEnv = [
     name: 'NUM_IDLE_PROCESSES'
     value: numIdleProcesses
   }
+  // realtime speech-to-speech
+  {
+    name: 'REALTIME_PROVIDERS'
+    value: realtimeProviders
+  }
+  {
+    name: 'REALTIME_VOICE'
+    value: realtimeVoice
+  }
+  {
+    name: 'REALTIME_TRANSCRIPTION_MODEL'
+    value: realtimeTranscriptionModel
+  }
+  {
+    name: 'REALTIME_CONNECT_RETRIES'
+    value: realtimeConnectRetries
+  }
+  {
+    name: 'OPENAI_REALTIME_MODEL'
+    value: openAiRealtimeModel
+  }
+  {
+    name: 'OPENAI_REALTIME_BASE_URL'
+    value: openAiRealtimeBaseUrl
+  }
+  {
+    name: 'AZURE_OPENAI_REALTIME_DEPLOYMENT'
+    value: azureOpenAiRealtimeDeployment
+  }
+  {
+    name: 'AZURE_OPENAI_REALTIME_API_VERSION'
+    value: azureOpenAiRealtimeApiVersion
+  }
+  {
+    name: 'AZURE_VOICE_LIVE_ENDPOINT'
+    value: azureVoiceLiveEndpoint
+  }
+  {
+    name: 'AZURE_VOICE_LIVE_MODEL'
+    value: azureVoiceLiveModel
+  }
 ]
 
 // Key Vault secrets: Container Apps resolves them with the agent identity.
@@ -313,6 +368,11 @@ var secretEnv = [
     name: 'AZURE_SPEECH_KEY'
     secret: 'azure-speech-key'
     enabled: hasAzureSpeechKey
+  }
+  {
+    name: 'AZURE_VOICE_LIVE_API_KEY'
+    secret: 'azure-voice-live-api-key'
+    enabled: hasAzureVoiceLiveKey
   }
 ]
 
