@@ -30,6 +30,9 @@ from harness.doubles.realtime_session import Dialect, RealtimeConversation
 
 logger = logging.getLogger("harness.realtime")
 
+READY = "realtime server on"
+"""What ``main`` prints once it listens."""
+
 ROUTES: dict[str, Dialect] = {
     "/v1/realtime": "ga",
     "/realtime": "ga",
@@ -78,6 +81,7 @@ class RealtimeServer(WireServer):
 
     async def _connect(self, request: web.Request) -> web.StreamResponse:
         self.record(request, dialect=ROUTES[request.path])
+        logger.info("connection on %s", request.path)
         if self.down:
             return self.error_response(503, "service unavailable")
         if (failure := await self.injected_failure()) is not None:
@@ -136,8 +140,10 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     server = RealtimeServer(reply_delay_s=args.reply_delay)
-    print(f"realtime server on http://127.0.0.1:{args.port}", flush=True)
-    web.run_app(server.app(), host="127.0.0.1", port=args.port, print=None)
+    ready = f"{READY} http://127.0.0.1:{args.port}"
+    web.run_app(
+        server.app(), host="127.0.0.1", port=args.port, print=lambda _: print(ready, flush=True)
+    )
 
 
 if __name__ == "__main__":
