@@ -11,7 +11,9 @@ comes once the client creates its output and asks for a response.
 
 Failures on demand: ``behaviour.status`` refuses the WebSocket upgrade, ``error_code`` answers
 the session with an ``error`` event of that code and closes, ``drop_connections()`` cuts
-the open sockets, and ``go_down()`` also refuses new ones (a service gone). Run by hand: ``python -m harness.doubles.realtime --port 8765``.
+the open sockets, and ``go_down()`` also refuses new ones (a service gone).
+
+Run by hand: ``python -m harness.doubles.realtime --port 8765``.
 """
 
 from __future__ import annotations

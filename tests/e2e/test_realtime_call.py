@@ -23,7 +23,7 @@ import pytest
 from agent_app.providers.offline.responder import NEEDS_A_MODEL
 from harness.agent import start_agent
 from harness.api import ApiProcess, api_environment
-from harness.caller import Caller, join, read_transcript, wait_for_quiet
+from harness.caller import Caller, join, read_transcript
 from harness.caller.voice import word_accuracy, words
 from harness.emulators import Emulators
 from harness.livekit import start_livekit
