@@ -12,19 +12,27 @@ from harness.doubles.realtime import RealtimeServer
 from harness.realtime_helpers import realtime_call, realtime_settings
 from harness.waiting import wait_for
 
-PATHS = {
-    "openai": "/v1/realtime",
-    "azure-openai": "/openai/v1/realtime",
-    "voice-live": "/voice-live/realtime",
+CLIENTS = {
+    # client: (chain, extra settings, the path it connects to, the event names it is sent)
+    "openai": ("openai", {}, "/v1/realtime", "ga"),
+    "azure-openai": ("azure-openai", {}, "/openai/v1/realtime", "ga"),
+    "azure-openai-preview": (
+        "azure-openai",
+        {"azure_openai_realtime_api_version": "2024-10-01-preview"},
+        "/openai/realtime",
+        "beta",
+    ),
+    "voice-live": ("voice-live", {}, "/voice-live/realtime", "beta"),
 }
 SENTENCE = "The train to the city was late again this morning."
 
 
-@pytest.mark.parametrize("chain", ["openai", "azure-openai", "voice-live"])
-async def test_each_client_holds_a_spoken_turn(chain: str, http_context: None) -> None:
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_each_client_holds_a_spoken_turn(client: str, http_context: None) -> None:
+    chain, extra, path, dialect = CLIENTS[client]
     server, api = RealtimeServer(), FakeParleyApi()
     async with serve(server.app()) as url, serve(api.app()) as api_url:
-        async with realtime_call(api_url, realtime_settings(url, chain)) as call:
+        async with realtime_call(api_url, realtime_settings(url, chain, **extra)) as call:
             reply = await call.turn(SENTENCE)
             await wait_for(lambda: call.speaker.seconds > 1.0, 20, "the reply's audio")
             assert not call.parley.session.fell_back
@@ -33,7 +41,7 @@ async def test_each_client_holds_a_spoken_turn(chain: str, http_context: None) -
     assert "language model" in reply  # the responder's answer, spoken by the double
     roles = sorted(s["role"] for s in api.segments.values())
     assert roles.count("user") >= 1 and roles.count("assistant") >= 1, api.segments
-    assert server.requests[0]["path"] == PATHS[chain], server.requests
+    assert [(r["path"], r["dialect"]) for r in server.requests] == [(path, dialect)]
 
 
 async def test_a_tool_call_round_trip(http_context: None) -> None:
