@@ -116,6 +116,7 @@ class ParleySession:
         self.agent = self._assistant(chat_ctx, self.realtime)
         if self.realtime is not None:
             telemetry.watch_realtime_failovers(self.realtime, self.events.record)
+            self.session.on("metrics_collected", self.recorder.metrics.on_metrics)
             self.fallback = CascadeFallback(self.session, self._to_cascade, self.events.record)
         return self.agent
 

@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,8 @@ class RealtimeServer(WireServer):
     received: list[str] = field(default_factory=list)
     truncations: list[dict[str, Any]] = field(default_factory=list)
     down: bool = False
+    sent: list[tuple[float, str]] = field(default_factory=list)
+    """Every server event sent: (``time.perf_counter()``, type), for benchmarks."""
     _sockets: set[web.WebSocketResponse] = field(default_factory=set)
 
     def app(self) -> web.Application:
@@ -92,7 +95,7 @@ class RealtimeServer(WireServer):
         await ws.prepare(request)
         self._sockets.add(ws)
         conversation = RealtimeConversation(
-            send=lambda event: _send(ws, event),
+            send=lambda event: self._send(ws, event),
             dialect=ROUTES[request.path],
             persona=self.persona,
             reply_delay_s=self.reply_delay_s,
@@ -103,6 +106,13 @@ class RealtimeServer(WireServer):
             self._sockets.discard(ws)
             await conversation.close()
         return ws
+
+    async def _send(self, ws: web.WebSocketResponse, event: dict[str, Any]) -> None:
+        if ws.closed:
+            return
+        self.sent.append((time.perf_counter(), str(event["type"])))
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_str(json.dumps(event))
 
     async def _serve(self, ws: web.WebSocketResponse, conversation: RealtimeConversation) -> None:
         await conversation.open()
@@ -118,12 +128,6 @@ class RealtimeServer(WireServer):
                 await ws.close()
                 return
             await conversation.handle(event)
-
-
-async def _send(ws: web.WebSocketResponse, event: dict[str, Any]) -> None:
-    if not ws.closed:
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await ws.send_str(json.dumps(event))
 
 
 async def _drop(ws: web.WebSocketResponse) -> None:

@@ -42,6 +42,9 @@ async def test_each_client_holds_a_spoken_turn(client: str, http_context: None) 
     roles = sorted(s["role"] for s in api.segments.values())
     assert roles.count("user") >= 1 and roles.count("assistant") >= 1, api.segments
     assert [(r["path"], r["dialect"]) for r in server.requests] == [(path, dialect)]
+    # per-turn metrics: end of speech to first audio, and the model's own time to first audio
+    turns = [e["data"] for e in api.events.values() if e["type"] == "turn_metrics"]
+    assert any("e2eLatency" in t and "llmTtft" in t for t in turns), turns
 
 
 async def test_a_tool_call_round_trip(http_context: None) -> None:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from agent_app.providers.offline.responder import NEEDS_A_MODEL
-from harness.agent import start_agent
+from harness.agent import serving_worker, start_agent
 from harness.api import ApiProcess, api_environment
 from harness.caller import Caller, join, read_transcript
 from harness.caller.voice import word_accuracy, words
@@ -62,9 +62,7 @@ class RealtimeStack:
     """The double serving Azure OpenAI and Voice Live."""
 
     def serving(self, room: str) -> ManagedProcess:
-        found = [w for w in self.workers if w.proc is not None and room in w.log_text()]
-        assert len(found) == 1, f"expected one worker serving {room}, found {len(found)}"
-        return found[0]
+        return serving_worker(self.workers, room)
 
 
 @pytest.fixture(scope="module")
