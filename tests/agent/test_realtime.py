@@ -74,7 +74,9 @@ async def test_a_failed_realtime_model_hands_the_call_to_the_next_one(http_conte
     assert "language model" in reply
     assert [r["path"] for r in standby.requests] == ["/voice-live/realtime"]
     failovers = [e for e in api.events.values() if e["type"] == "provider_failover"]
-    assert [f["data"]["stage"] for f in failovers] == ["realtime"], api.events
+    assert [(f["data"]["stage"], f["data"]["provider"]) for f in failovers] == [
+        ("realtime", "realtime:openai")
+    ], api.events
 
 
 async def test_when_every_realtime_model_is_gone_the_cascade_takes_the_call(

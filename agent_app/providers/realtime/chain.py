@@ -48,7 +48,10 @@ async def build_realtime(settings: AgentSettings, names: Sequence[str]) -> llm.R
             builder = REALTIME_BUILDERS[name]
         except KeyError:
             raise ValueError(f"no realtime provider named {name!r}") from None
-        models.append(await builder(settings))
+        model = await builder(settings)
+        # failovers and metrics name the provider, not the client class behind it
+        model._label = f"realtime:{name}"
+        models.append(model)
     if len(models) == 1:
         return models[0]
     return llm.RealtimeModelFallbackAdapter(models, cooldown=SWAP_COOLDOWN_S)
