@@ -45,20 +45,26 @@ SERVER_SILENCE_MS = 500
 class StampedMicrophone(PacedMicrophone):
     """Notes when the last voiced frame of each utterance leaves the microphone."""
 
-    def __init__(self, sample_rate: int) -> None:
-        super().__init__(sample_rate)
+    def __init__(self, sample_rate: int, **options: float) -> None:
+        super().__init__(sample_rate, **options)  # type: ignore[arg-type]
         self.ends: list[float] = []
-        self._last_voiced: rtc.AudioFrame | None = None
+        self._until_end = 0
+        """Utterance frames still to go out up to and including the last voiced one."""
 
     def say(self, frames: list[rtc.AudioFrame]) -> None:
-        voiced = [f for f in frames if is_voiced(np.frombuffer(bytes(f.data), dtype=np.int16))]
-        self._last_voiced = voiced[-1] if voiced else None
+        voiced = [
+            i for i, f in enumerate(frames) if is_voiced(np.frombuffer(f.data, dtype=np.int16))
+        ]
+        self._until_end = len(self._pending) + voiced[-1] + 1 if voiced else 0
         super().say(frames)
 
     async def __anext__(self) -> rtc.AudioFrame:
+        speech = self.speaking
         frame = await super().__anext__()
-        if frame is self._last_voiced:
-            self.ends.append(time.perf_counter())
+        if speech and self._until_end > 0:
+            self._until_end -= 1
+            if self._until_end == 0:
+                self.ends.append(time.perf_counter())
         return frame
 
 
@@ -85,18 +91,19 @@ def _at_least(stamps: list[float], count: int) -> Callable[[], bool]:
     return lambda: len(stamps) >= count
 
 
-def _first_after(events: list[tuple[float, str]], kind: str, after: float) -> float:
-    return next(t for t, name in events if name == kind and t > after)
+def _first_after(events: list[tuple[float, str]], kind: str, after: float) -> float | None:
+    return next((t for t, name in events if name == kind and t > after), None)
 
 
 async def realtime(turns: int, model_latency: float) -> None:
     server, api = RealtimeServer(reply_delay_s=model_latency), FakeParleyApi()
     async with utils.http_context.open(), serve(server.app()) as url, serve(api.app()) as api_url:
-        async with realtime_call(api_url, realtime_settings(url, "openai")) as call:
-            rate = call.mic._rate  # noqa: SLF001 - the bench swaps in stamped audio ends
-            mic, speaker = StampedMicrophone(rate), StampedSpeaker()
-            call.parley.session.input.audio, call.parley.session.output.audio = mic, speaker
-            await asyncio.sleep(2)  # the greeting plays to the old speaker; let it pass
+        cfg = realtime_settings(url, "openai")
+        async with realtime_call(
+            api_url, cfg, microphone=StampedMicrophone, speaker=StampedSpeaker
+        ) as call:
+            mic, speaker = call.mic, call.speaker
+            assert isinstance(mic, StampedMicrophone) and isinstance(speaker, StampedSpeaker)
             for turn in range(turns):
                 sentence = OPEN_SENTENCES[turn % len(OPEN_SENTENCES)]
                 mic.say(caller_frames(sentence, snr_db=20, seed=turn))
@@ -105,9 +112,12 @@ async def realtime(turns: int, model_latency: float) -> None:
     rows = []
     for end in mic.ends:
         stopped = _first_after(server.sent, "input_audio_buffer.speech_stopped", end)
-        delta = _first_after(server.sent, "response.output_audio.delta", stopped)
-        heard_at = next(t for t in speaker.starts if t > delta)
-        rows.append((end, stopped, delta, heard_at))
+        delta = stopped and _first_after(server.sent, "response.output_audio.delta", stopped)
+        heard_at = delta and next((t for t in speaker.starts if t > delta), None)
+        if stopped and delta and heard_at:
+            rows.append((end, stopped, delta, heard_at))
+        else:
+            print(f"turn ending at {end:.3f}: no reply measured")
     v2v = [(h - e) * 1000 for e, _, _, h in rows]
     inbound = [(s - e) * 1000 for e, s, _, _ in rows]
     model = [(d - s) * 1000 for _, s, d, _ in rows]

@@ -55,8 +55,11 @@ async def realtime_call(
     session_id: str = "RM_realtime",
     store: StateStore | None = None,
     profile: TenantProfile | None = None,
+    microphone: type[PacedMicrophone] = PacedMicrophone,
+    speaker: type[CollectingSpeaker] = CollectingSpeaker,
 ) -> AsyncIterator[RealtimeCall]:
-    """Start the call ``settings`` plan (no room), yield it, close it (flushing its outbox)."""
+    """Start the call ``settings`` plan (no room), yield it, close it (flushing its outbox).
+    ``microphone`` and ``speaker`` are the audio ends' classes (benchmarks stamp them)."""
     plan = plan_call(settings, profile or TenantProfile(), DispatchMetadata())
     vad = inference.VAD()
     models = await build_pipeline(plan, vad)
@@ -73,7 +76,7 @@ async def realtime_call(
         realtime=models.realtime,
     )
     _, caller_rate = speak("hello")  # the microphone runs at the caller's voice's rate
-    call = RealtimeCall(parley, PacedMicrophone(caller_rate), CollectingSpeaker())
+    call = RealtimeCall(parley, microphone(caller_rate), speaker())
 
     def added(event: ConversationItemAddedEvent) -> None:
         if isinstance(event.item, llm.ChatMessage):
