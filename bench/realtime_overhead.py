@@ -2,8 +2,9 @@
 
 N spoken turns (the caller's natural voice over room noise, paced in real time) go
 through the agent's realtime pipeline (``ParleySession`` on the ``openai`` client) to the
-realtime double in this process, which hears with Whisper, decides with the offline
-responder and speaks with Piper. Sharing a clock with the double splits each turn:
+realtime double in its own process, which hears with Whisper, decides with the offline
+responder and speaks with Piper. ``time.perf_counter`` is one monotonic clock for every
+process on Linux, so the double's timeline splits each turn:
 
     in     end of the caller's speech -> the double's speech_stopped (its VAD's 500 ms of
            silence, the client's 100 ms audio chunks, Parley's audio path in)
@@ -22,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from livekit import rtc
@@ -32,11 +35,11 @@ from livekit.agents import utils
 from bench import agent_overhead
 from bench.agent_overhead import pct
 from harness.caller.audio import is_voiced
-from harness.caller.voice import OPEN_SENTENCES, caller_frames
+from harness.caller.voice import OPEN_SENTENCES, caller_frames, frames_of, pad, speak
 from harness.doubles import FakeParleyApi, serve
 from harness.doubles.audio_io import CollectingSpeaker, PacedMicrophone
-from harness.doubles.realtime import RealtimeServer
 from harness.realtime_helpers import realtime_call, realtime_settings
+from harness.realtime_server import start_realtime_server
 from harness.waiting import wait_for
 
 SERVER_SILENCE_MS = 500
@@ -51,12 +54,14 @@ class StampedMicrophone(PacedMicrophone):
         self._until_end = 0
         """Utterance frames still to go out up to and including the last voiced one."""
 
-    def say(self, frames: list[rtc.AudioFrame]) -> None:
-        voiced = [
-            i for i, f in enumerate(frames) if is_voiced(np.frombuffer(f.data, dtype=np.int16))
-        ]
-        self._until_end = len(self._pending) + voiced[-1] + 1 if voiced else 0
-        super().say(frames)
+    def say_sentence(self, sentence: str, seed: int) -> None:
+        """``sentence`` over room noise; its end is placed on the clean speech (the noise
+        has clicks louder than a quiet syllable)."""
+        pcm, rate = speak(sentence)
+        clean = frames_of(pad(pcm, rate), rate)
+        voiced = [i for i, f in enumerate(clean) if is_voiced(np.frombuffer(f.data, np.int16))]
+        self._until_end = len(self._pending) + voiced[-1] + 1
+        self.say(caller_frames(sentence, snr_db=20, seed=seed))
 
     async def __anext__(self) -> rtc.AudioFrame:
         speech = self.speaking
@@ -95,9 +100,10 @@ def _first_after(events: list[tuple[float, str]], kind: str, after: float) -> fl
     return next((t for t, name in events if name == kind and t > after), None)
 
 
-async def realtime(turns: int, model_latency: float) -> None:
-    server, api = RealtimeServer(reply_delay_s=model_latency), FakeParleyApi()
-    async with utils.http_context.open(), serve(server.app()) as url, serve(api.app()) as api_url:
+async def _talk(url: str, turns: int) -> tuple[StampedMicrophone, StampedSpeaker]:
+    """``turns`` spoken turns through the agent to the double at ``url``."""
+    api = FakeParleyApi()
+    async with utils.http_context.open(), serve(api.app()) as api_url:
         cfg = realtime_settings(url, "openai")
         async with realtime_call(
             api_url, cfg, microphone=StampedMicrophone, speaker=StampedSpeaker
@@ -106,13 +112,30 @@ async def realtime(turns: int, model_latency: float) -> None:
             assert isinstance(mic, StampedMicrophone) and isinstance(speaker, StampedSpeaker)
             for turn in range(turns):
                 sentence = OPEN_SENTENCES[turn % len(OPEN_SENTENCES)]
-                mic.say(caller_frames(sentence, snr_db=20, seed=turn))
+                mic.say_sentence(sentence, seed=turn)
                 await wait_for(_at_least(speaker.starts, turn + 1), 60, f"reply {turn + 1}")
                 await wait_for(lambda: not mic.speaking, 10, "the caller to finish")
+    return mic, speaker
+
+
+async def realtime(turns: int, model_latency: float) -> None:
+    # the double in its own process, as a service is: in this one, its VAD, Whisper and
+    # Piper would compete with the agent for the interpreter and distort both
+    work = Path(tempfile.mkdtemp(prefix="realtime-bench-"))
+    timeline = work / "timeline.txt"
+    options = ("--reply-delay", str(model_latency), "--timeline", str(timeline))
+    server, url = start_realtime_server(work, "realtime", *options)
+    try:
+        mic, speaker = await _talk(url, turns)
+    finally:
+        server.stop()
+    sent = [
+        (float(at), kind) for at, kind in (ln.split() for ln in timeline.read_text().splitlines())
+    ]
     rows = []
     for end in mic.ends:
-        stopped = _first_after(server.sent, "input_audio_buffer.speech_stopped", end)
-        delta = stopped and _first_after(server.sent, "response.output_audio.delta", stopped)
+        stopped = _first_after(sent, "input_audio_buffer.speech_stopped", end)
+        delta = stopped and _first_after(sent, "response.output_audio.delta", stopped)
         heard_at = delta and next((t for t in speaker.starts if t > delta), None)
         if stopped and delta and heard_at:
             rows.append((end, stopped, delta, heard_at))

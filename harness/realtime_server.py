@@ -10,10 +10,14 @@ from harness.ports import free_port
 from harness.processes import VENV_BIN, ManagedProcess
 
 
-def start_realtime_server(work: Path, name: str = "realtime") -> tuple[ManagedProcess, str]:
-    """Start the double on a free port; returns the process and its base URL."""
+def start_realtime_server(
+    work: Path, name: str = "realtime", *options: str
+) -> tuple[ManagedProcess, str]:
+    """Start the double on a free port with its command-line ``options``; returns the
+    process and its base URL."""
     port = free_port()
     argv = [str(VENV_BIN / "python"), "-m", "harness.doubles.realtime", "--port", str(port)]
+    argv += options
     proc = ManagedProcess(f"{name}-{port}", argv, work).start()
     proc.wait_ready(lambda: READY in proc.log_text(), timeout=60)
     return proc, f"http://127.0.0.1:{port}"

@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,8 +60,9 @@ class RealtimeServer(WireServer):
     received: list[str] = field(default_factory=list)
     truncations: list[dict[str, Any]] = field(default_factory=list)
     down: bool = False
-    sent: list[tuple[float, str]] = field(default_factory=list)
-    """Every server event sent: (``time.perf_counter()``, type), for benchmarks."""
+    on_sent: Callable[[float, str], None] | None = None
+    """Told of every server event sent: ``time.perf_counter()`` (a system-wide monotonic
+    clock on Linux, comparable across processes) and its type; for benchmarks."""
     _sockets: set[web.WebSocketResponse] = field(default_factory=set)
 
     def app(self) -> web.Application:
@@ -110,7 +112,8 @@ class RealtimeServer(WireServer):
     async def _send(self, ws: web.WebSocketResponse, event: dict[str, Any]) -> None:
         if ws.closed:
             return
-        self.sent.append((time.perf_counter(), str(event["type"])))
+        if self.on_sent is not None:
+            self.on_sent(time.perf_counter(), str(event["type"]))
         with contextlib.suppress(ConnectionError, RuntimeError):
             await ws.send_str(json.dumps(event))
 
@@ -143,9 +146,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reply-delay", type=float, default=0.0)
+    parser.add_argument("--timeline", help="write '<perf_counter> <event type>' lines here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     server = RealtimeServer(reply_delay_s=args.reply_delay)
+    if args.timeline:
+        timeline = open(args.timeline, "a", buffering=1)  # noqa: SIM115 - open until exit
+
+        def note(at: float, kind: str) -> None:
+            timeline.write(f"{at:.6f} {kind}\n")
+
+        server.on_sent = note
     ready = f"{READY} http://127.0.0.1:{args.port}"
     web.run_app(
         server.app(), host="127.0.0.1", port=args.port, print=lambda _: print(ready, flush=True)
