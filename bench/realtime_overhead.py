@@ -145,7 +145,7 @@ async def realtime(turns: int, model_latency: float) -> None:
     inbound = [(s - e) * 1000 for e, s, _, _ in rows]
     model = [(d - s) * 1000 for _, s, d, _ in rows]
     out = [(h - d) * 1000 for _, _, d, h in rows]
-    print("realtime path (openai client, the double in process)")
+    print("realtime path (openai client, the double in its own process)")
     print(f"turns measured      {len(rows)}")
     for name, values in (("voice-to-voice", v2v), ("in", inbound), ("model", model)):
         print(f"{name:<19} p50 {pct(values, 0.5):.0f} ms  p95 {pct(values, 0.95):.0f} ms")

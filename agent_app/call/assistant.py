@@ -15,9 +15,10 @@ from agent_app.tools.documents import UploadLister
 class ParleyAssistant(Agent):
     """Answers by voice with the named tools (by default: the time and document search).
 
-    With ``realtime``, the model hears and speaks itself: no STT and no local VAD run (the
-    server's turn detection decides when the caller has finished and when they barge in);
-    the session's TTS still speaks the fixed sentences (``say``)."""
+    With ``realtime``, the model hears and speaks itself: no STT runs, and the server's
+    turn detection decides when the caller has finished; the local VAD still runs, for the
+    turn's end-of-speech to first-audio metric; the session's TTS still speaks the fixed
+    sentences (``say``)."""
 
     def __init__(
         self,
@@ -31,9 +32,7 @@ class ParleyAssistant(Agent):
     ) -> None:
         services = ToolServices(list_uploads=list_uploads, now=clock)
         overrides: dict[str, Any] = (
-            {"llm": realtime, "stt": None, "vad": None, "turn_detection": "realtime_llm"}
-            if realtime
-            else {}
+            {"llm": realtime, "stt": None, "turn_detection": "realtime_llm"} if realtime else {}
         )
         super().__init__(
             instructions=instructions,
