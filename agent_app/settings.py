@@ -51,6 +51,10 @@ DEFAULT_SYSTEM_PROMPT = (
 
 ProviderList = Annotated[list[ProviderName] | None, NoDecode]
 
+RealtimeProviderName = Literal["azure-openai", "voice-live", "openai"]
+"""A speech-to-speech provider (``REALTIME_PROVIDERS``)."""
+RealtimeProviderList = Annotated[list[RealtimeProviderName] | None, NoDecode]
+
 
 class AgentSettings(BaseSettings):
     """Everything the agent worker reads from its environment."""
@@ -140,6 +144,28 @@ class AgentSettings(BaseSettings):
     aws_polly_voice: str = "Ruth"
     aws_polly_engine: Literal["standard", "neural", "long-form", "generative"] = "generative"
 
+    # Realtime speech-to-speech (agent_app/providers/realtime). REALTIME_PROVIDERS set: a call
+    # runs on that chain (first preferred) and the STT/LLM/TTS chains become its fallback
+    # in the same call; unset: the cascaded pipeline alone.
+    realtime_providers: RealtimeProviderList = None
+    realtime_voice: str | None = None
+    """The reply voice; None is each provider's default (marin; en-US-AvaMultilingualNeural)."""
+    realtime_transcription_model: str = "gpt-4o-mini-transcribe"
+    """Transcribes the caller for the transcript (a deployment's name on Azure OpenAI)."""
+    openai_realtime_model: str = "gpt-realtime"
+    openai_realtime_base_url: str | None = None
+    """None: OPENAI_BASE_URL, else api.openai.com."""
+    azure_openai_realtime_deployment: str | None = None
+    """The gpt-realtime deployment on AZURE_OPENAI_ENDPOINT (key or managed identity)."""
+    azure_openai_realtime_api_version: str | None = None
+    """None: the GA path (/openai/v1/realtime); a version: the preview path."""
+    azure_voice_live_endpoint: str | None = None
+    """The AI Services (Foundry) account's endpoint; keyless through managed identity."""
+    azure_voice_live_model: str = "gpt-realtime"
+    azure_voice_live_api_key: SecretStr | None = None
+    realtime_connect_retries: int = Field(default=2, ge=0, le=10)
+    """Reconnections a realtime model tries before the chain moves on to its next link."""
+
     # Managed identity (user-assigned) used for keyless Azure access
     azure_client_id: str | None = None
 
@@ -217,7 +243,9 @@ class AgentSettings(BaseSettings):
     # Local development only
     transcript_spool_dir: str | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
 
-    @field_validator("stt_providers", "llm_providers", "tts_providers", mode="before")
+    @field_validator(
+        "stt_providers", "llm_providers", "tts_providers", "realtime_providers", mode="before"
+    )
     @classmethod
     def _split_providers(cls, value: object) -> object:
         if isinstance(value, str):

@@ -228,6 +228,24 @@ param azureSpeechRegion string = ''
 param azureSpeechEndpoint string = ''
 param azureSpeechResourceId string = ''
 
+// ---- Realtime speech-to-speech (optional) -----------------------------------------------
+@description('Deploy gpt-realtime and gpt-4o-mini-transcribe on the AI account (azureAiEnabled) and Voice Live\'s roles; off by default. Regions: docs/deploy.md.')
+param azureRealtimeEnabled bool = false
+@description('The realtime chain, e.g. "azure-openai,voice-live"; empty = cascaded calls only (tenants may still choose realtime).')
+param realtimeProviders string = ''
+param realtimeVoice string = ''
+param openAiRealtimeModel string = ''
+param openAiRealtimeBaseUrl string = ''
+@description('An existing gpt-realtime deployment on azureOpenAiEndpoint (without azureRealtimeEnabled).')
+param azureOpenAiRealtimeDeployment string = ''
+param azureOpenAiRealtimeApiVersion string = ''
+@description('An existing Voice Live (AI Services) endpoint; empty = the AI account\'s when azureAiEnabled.')
+param azureVoiceLiveEndpoint string = ''
+param azureVoiceLiveModel string = ''
+@secure()
+@description('Voice Live API key (Key Vault); empty = managed identity.')
+param azureVoiceLiveApiKey string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -328,6 +346,10 @@ module keyVault 'modules/keyvault.bicep' = {
           name: 'aws-secret-access-key'
           value: awsSecretAccessKey
         }
+        {
+          name: 'azure-voice-live-api-key'
+          value: azureVoiceLiveApiKey
+        }
       ]
     }
   }
@@ -413,6 +435,7 @@ module ai 'modules/ai.bicep' = if (azureAiEnabled) {
     deploymentName: azureOpenAiModel
     deploymentSku: azureOpenAiDeploymentSku
     capacity: azureOpenAiCapacity
+    realtimeEnabled: azureRealtimeEnabled
   }
 }
 
@@ -571,6 +594,16 @@ module agent 'modules/agent.bicep' = {
     hasDeepgramKey: !empty(deepgramApiKey)
     hasElevenLabsKey: !empty(elevenLabsApiKey)
     hasAwsKey: !empty(awsAccessKey) && !empty(awsSecretAccessKey)
+    realtimeProviders: realtimeProviders
+    realtimeVoice: realtimeVoice
+    realtimeTranscriptionModel: azureAiEnabled && azureRealtimeEnabled ? ai.outputs.transcriptionDeploymentName : ''
+    openAiRealtimeModel: openAiRealtimeModel
+    openAiRealtimeBaseUrl: openAiRealtimeBaseUrl
+    azureOpenAiRealtimeDeployment: azureAiEnabled && azureRealtimeEnabled ? ai.outputs.realtimeDeploymentName : azureOpenAiRealtimeDeployment
+    azureOpenAiRealtimeApiVersion: azureOpenAiRealtimeApiVersion
+    azureVoiceLiveEndpoint: empty(azureVoiceLiveEndpoint) && azureAiEnabled ? ai.outputs.voiceLiveEndpoint : azureVoiceLiveEndpoint
+    azureVoiceLiveModel: azureVoiceLiveModel
+    hasAzureVoiceLiveKey: !empty(azureVoiceLiveApiKey)
   }
 }
 

@@ -235,6 +235,7 @@ class Health(BaseModel):
 SttProvider = Literal["azure", "openai", "local", "deepgram"]
 LlmProvider = Literal["azure-openai", "openai", "local", "anthropic", "google", "aws"]
 TtsProvider = Literal["azure", "openai", "local", "elevenlabs", "aws"]
+RealtimeProvider = Literal["azure-openai", "voice-live", "openai"]
 
 
 class TenantProfile(ApiModel):
@@ -280,4 +281,17 @@ class TenantProfile(ApiModel):
     )
     ttsProviders: list[TtsProvider] | None = Field(
         default=None, min_length=1, max_length=3, description="Text-to-speech chain, in order."
+    )
+    pipeline: Literal["realtime", "cascaded"] | None = Field(
+        default=None,
+        description=(
+            "`realtime`: a speech-to-speech model, falling back to the cascade in the same call;"
+            " `cascaded`: speech-to-text, language model, text-to-speech."
+        ),
+    )
+    realtimeProviders: list[RealtimeProvider] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=3,
+        description="Speech-to-speech chain, in order (implies `realtime` unless `cascaded`).",
     )

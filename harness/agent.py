@@ -57,3 +57,10 @@ def health_url(proc: ManagedProcess, path: str = "/") -> str:
     """The worker's health server (``HEALTH_PORT``): ``/`` answers 200 once it runs,
     ``/worker`` describes it (agent name, active jobs)."""
     return f"http://127.0.0.1:{proc.env['HEALTH_PORT']}{path}"
+
+
+def serving_worker(workers: list[ManagedProcess], room: str) -> ManagedProcess:
+    """The one running worker whose log shows it took the job for ``room``."""
+    found = [p for p in workers if p.proc is not None and room in p.log_text()]
+    assert len(found) == 1, f"expected one worker serving {room}, found {len(found)}"
+    return found[0]

@@ -63,7 +63,8 @@ async def run_call(
     session_id = plan.session_id or await ctx.room.sid
     ctx.log_context_fields = {"session_id": session_id, "room": ctx.room.name}
     vad_model: vad.VAD = ctx.proc.userdata.get("vad") or inference.VAD()
-    providers = await build_pipeline(plan, vad_model)
+    models = await build_pipeline(plan, vad_model)
+    providers = models.cascade
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
     parley = ParleySession(
         settings=settings,
@@ -76,6 +77,7 @@ async def run_call(
         events=events,
         plan=plan,
         handoff=open_handoff(settings),
+        realtime=models.realtime,
     )
     agent = await parley.prepare()
     telemetry.watch_failovers((providers.stt, providers.llm, providers.tts), events.record)

@@ -18,8 +18,9 @@ from agent_app.call.tenant_profile import TenantProfile
 from agent_app.settings import AgentSettings
 from agent_app.tools import DEFAULT_TOOLS
 
-Pipeline = Literal["cascaded"]
-"""How speech becomes a reply: ``cascaded`` is STT → LLM → TTS."""
+Pipeline = Literal["cascaded", "realtime"]
+"""How speech becomes a reply: ``cascaded`` is STT → LLM → TTS; ``realtime`` is a
+speech-to-speech model, with the cascaded chains as its fallback in the same call."""
 
 Channel = Literal["web"]
 """How the user reaches the agent: ``web`` is a browser (or any WebRTC client)."""
@@ -56,6 +57,8 @@ class CallPlan:
     """The language-model chain, first preferred."""
     tts: tuple[str, ...]
     """The text-to-speech chain, first preferred."""
+    realtime: tuple[str, ...]
+    """The speech-to-speech chain, first preferred (empty unless ``pipeline`` is realtime)."""
     tools: tuple[str, ...]
     """The tools the agent may call (``agent_app/tools``)."""
     instructions: str
@@ -85,6 +88,7 @@ def plan_call(
     """The plan for one call: the profile over the worker's settings, then every choice."""
     effective = profile.apply(settings)
     stt, llm, tts = (tuple(effective.chain(kind)) for kind in ("stt", "llm", "tts"))
+    realtime = tuple(effective.realtime_providers or ())
     effective = effective.model_copy(
         update={"stt_providers": list(stt), "llm_providers": list(llm), "tts_providers": list(tts)}
     )
@@ -97,10 +101,11 @@ def plan_call(
         tenant=dispatch.tenant,
         session_id=dispatch.session_id,
         channel=channel,
-        pipeline="cascaded",
+        pipeline="realtime" if realtime else "cascaded",
         stt=stt,
         llm=llm,
         tts=tts,
+        realtime=realtime,
         tools=DEFAULT_TOOLS,
         instructions=effective.persona_prompt(),
         greeting=greeting,

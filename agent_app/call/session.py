@@ -9,7 +9,6 @@ from pathlib import Path
 
 from livekit.agents import (
     Agent,
-    AgentSession,
     ConversationItemAddedEvent,
     TurnHandlingOptions,
     llm,
@@ -23,11 +22,13 @@ from agent_app.call.assistant import ParleyAssistant
 from agent_app.call.conversation import ConversationRecorder, document_message, restore_chat
 from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.plan import CallPlan, plan_call
+from agent_app.call.realtime_fallback import CascadeFallback, FallbackAgentSession
 from agent_app.call.room_events import RoomEventRecorder
 from agent_app.call.tenant_profile import TenantProfile
 from agent_app.call.turns import turn_handling
 from agent_app.documents.intake import IntakeOptions, UploadIntake
 from agent_app.documents.search import Document
+from agent_app.observability import telemetry
 from agent_app.providers.chains import Providers
 from agent_app.recovery.state import StateStore
 from agent_app.settings import AgentSettings
@@ -54,6 +55,7 @@ class ParleySession:
         events: RoomEventRecorder | None = None,
         plan: CallPlan | None = None,
         handoff: Handoff | None = None,
+        realtime: llm.RealtimeModel | None = None,
     ) -> None:
         self.plan = plan or plan_call(settings, TenantProfile(), DispatchMetadata())
         settings = self.plan.settings
@@ -70,7 +72,7 @@ class ParleySession:
             handoff=handoff,
             tenant=self.plan.tenant,
         )
-        self.session: AgentSession[None] = AgentSession(
+        self.session = FallbackAgentSession(
             stt=providers.stt,
             llm=providers.llm,
             tts=providers.tts,
@@ -80,6 +82,9 @@ class ParleySession:
         self.recorder: ConversationRecorder | None = None
         self.events = events or RoomEventRecorder()
         self.events.bind(session_id, lambda event: self.outbox.submit("event", event))
+        self.realtime = realtime
+        """The speech-to-speech model the call starts on (None: the cascade alone)."""
+        self.fallback: CascadeFallback | None = None
         self.intake = UploadIntake(
             api,
             session_id,
@@ -117,12 +122,26 @@ class ParleySession:
                 # the previous agent may have died before its outbox sent these
                 self.outbox.submit("transcript", segment)
         self.session.on("conversation_item_added", self._on_item)
-        self.agent = ParleyAssistant(
+        self.agent = self._assistant(chat_ctx, self.realtime)
+        if self.realtime is not None:
+            telemetry.watch_realtime_failovers(self.realtime, self.events.record)
+            self.session.on("metrics_collected", self.recorder.metrics.on_metrics)
+            self.fallback = CascadeFallback(self.session, self._to_cascade, self.events.record)
+        return self.agent
+
+    def _assistant(
+        self, chat_ctx: llm.ChatContext | None, realtime: llm.RealtimeModel | None
+    ) -> ParleyAssistant:
+        return ParleyAssistant(
             instructions=self.plan.instructions,
             list_uploads=lambda: self.api.list_uploads(self.session_id, include_text=True),
             chat_ctx=chat_ctx,
             tools=self.plan.tools,
+            realtime=realtime,
         )
+
+    def _to_cascade(self, chat_ctx: llm.ChatContext) -> Agent:
+        self.agent = self._assistant(chat_ctx, None)
         return self.agent
 
     def _participant_identity(self) -> str | None:

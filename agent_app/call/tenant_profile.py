@@ -22,6 +22,8 @@ from typing import Any
 
 from agent_app.settings import SUPPORTED, AgentSettings
 
+REALTIME_PROVIDERS = frozenset({"azure-openai", "voice-live", "openai"})
+
 logger = logging.getLogger("parley.agent.tenant")
 
 FETCH_TIMEOUT_S = 2.0
@@ -48,6 +50,10 @@ class TenantProfile:
     stt_providers: tuple[str, ...] | None = None
     llm_providers: tuple[str, ...] | None = None
     tts_providers: tuple[str, ...] | None = None
+    pipeline: str | None = None
+    """``realtime`` (a speech-to-speech model) or ``cascaded`` (STT → LLM → TTS)."""
+    realtime_providers: tuple[str, ...] | None = None
+    """The speech-to-speech chain, first preferred."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TenantProfile:
@@ -73,6 +79,16 @@ class TenantProfile:
                 values[f"{kind}_providers"] = tuple(chain)
             else:
                 logger.warning("ignoring the tenant profile's %s", name)
+        pipeline = data.get("pipeline")
+        if pipeline in ("realtime", "cascaded"):
+            values["pipeline"] = pipeline
+        elif pipeline is not None:
+            logger.warning("ignoring the tenant profile's pipeline")
+        chain = data.get("realtimeProviders")
+        if isinstance(chain, list) and chain and all(p in REALTIME_PROVIDERS for p in chain):
+            values["realtime_providers"] = tuple(chain)
+        elif chain is not None:
+            logger.warning("ignoring the tenant profile's realtimeProviders")
         return cls(**values)
 
     def apply(self, settings: AgentSettings) -> AgentSettings:
@@ -88,11 +104,25 @@ class TenantProfile:
             # One name for whichever synthesis provider the chain picks.
             update["azure_speech_voice"] = self.voice
             update["openai_tts_voice"] = self.voice
+            update["realtime_voice"] = self.voice
         for kind in ("stt", "llm", "tts"):
             chain = getattr(self, f"{kind}_providers")
             if chain is not None:
                 update[f"{kind}_providers"] = list(chain)
+        update.update(self._realtime(settings))
         return settings.model_copy(update=update) if update else settings
+
+    def _realtime(self, settings: AgentSettings) -> dict[str, Any]:
+        """The realtime chain this profile asks for: its own or the worker's, none when it
+        chooses the cascade (or realtime with no chain anywhere to run it on)."""
+        if self.pipeline == "cascaded":
+            return {"realtime_providers": None}
+        chain = self.realtime_providers or settings.realtime_providers
+        if self.pipeline == "realtime" and not chain:
+            logger.warning("the tenant profile asks for realtime, but no realtime chain is set")
+        if self.pipeline == "realtime" or self.realtime_providers:
+            return {"realtime_providers": list(chain) if chain else None}
+        return {}
 
 
 async def load_profile(

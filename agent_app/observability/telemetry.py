@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from livekit.agents import llm, stt, tts
+from livekit.agents import MetricsCollectedEvent, llm, stt, tts
+from livekit.agents.metrics import RealtimeModelMetrics
 from opentelemetry import metrics
 
 from agent_app.call.room_events import make_event
@@ -82,6 +83,14 @@ class TurnMetrics:
     """Label on every sample."""
     last_user: dict[str, float] = field(default_factory=dict)
     """Delays measured on the latest user message."""
+    model_ttft: float | None = None
+    """A realtime model's own time to first audio for its latest response (livekit puts
+    no ``llm_node_ttft`` on a realtime reply): the turn's ``llm_ttft``."""
+
+    def on_metrics(self, event: MetricsCollectedEvent) -> None:
+        """Keep a realtime model's time to first audio for the reply it belongs to."""
+        if isinstance(event.metrics, RealtimeModelMetrics) and event.metrics.ttft > 0:
+            self.model_ttft = event.metrics.ttft
 
     def observe(self, message: llm.ChatMessage) -> dict[str, float] | None:
         """Record a finished message; returns the turn's numbers for an assistant reply."""
@@ -107,6 +116,9 @@ class TurnMetrics:
             value = report.get(theirs)
             if isinstance(value, int | float):
                 turn[ours] = float(value)
+        if "llm_ttft" not in turn and self.model_ttft is not None:
+            turn["llm_ttft"] = self.model_ttft
+        self.model_ttft = None
         self.last_user = {}
         if not turn:
             return None
@@ -157,9 +169,32 @@ def _availability(stage: str, record: RecordEvent, event: Any) -> None:
     if event.available:
         record("provider_recovered", {"stage": stage, "provider": name})
         return
-    _FAILOVERS.add(1, {"stage": stage, "provider": name})
-    logger.warning("provider failover", extra={"stage": stage, "provider": name})
-    record("provider_failover", {"stage": stage, "provider": name})
+    failover(stage, name, record)
+
+
+def failover(stage: str, provider: str, record: RecordEvent, *, to: str | None = None) -> None:
+    """Count and record one provider given up on (``to``: what the call moved to, when not
+    the next link of the same chain)."""
+    _FAILOVERS.add(1, {"stage": stage, "provider": provider})
+    data = {"stage": stage, "provider": provider}
+    if to is not None:
+        data["to"] = to
+    logger.warning("provider failover", extra=data)
+    record("provider_failover", data)
+
+
+def watch_realtime_failovers(model: object, record: RecordEvent) -> None:
+    """Count and record every model a realtime chain of several gives up on or gets back."""
+    if isinstance(model, llm.RealtimeModelFallbackAdapter):
+        model.on("realtime_availability_changed", partial(_realtime_availability, record))
+
+
+def _realtime_availability(record: RecordEvent, event: Any) -> None:
+    name = event.realtime_model.label
+    if event.available:
+        record("provider_recovered", {"stage": "realtime", "provider": name})
+    else:
+        failover("realtime", name, record)
 
 
 def session_started(restored: bool, record: RecordEvent) -> None:

@@ -25,6 +25,7 @@ from agent_app.observability import redaction, telemetry
 from agent_app.providers import startup
 from agent_app.providers.chains import import_plugins
 from agent_app.providers.offline.local import warm_local_models
+from agent_app.providers.realtime.chain import import_realtime_plugins
 from agent_app.recovery.liveness import LivenessOptions, Watchdog, livekit_remover
 from agent_app.runtime import capacity, connect_guard, ffi_routing, shared_loop
 from agent_app.runtime.inline_executor import InlineExecutor
@@ -65,6 +66,7 @@ def setup_process(settings: AgentSettings, *, models: bool) -> None:
             redaction.install(settings)
             telemetry.configure(settings)
             import_plugins(settings)  # only what the chains use, so start-up stays fast
+            import_realtime_plugins(settings)
         if models and _once("models"):
             from livekit.local_inference import init_eot, init_vad
 

@@ -130,6 +130,20 @@ param hasDeepgramKey bool = false
 param hasElevenLabsKey bool = false
 param hasAwsKey bool = false
 
+// Realtime speech-to-speech (REALTIME_PROVIDERS and the settings below; empty = the agent's
+// default). With realtime set, the STT/LLM/TTS chains above are the call's fallback.
+param realtimeProviders string = ''
+param realtimeVoice string = ''
+param realtimeTranscriptionModel string = ''
+param realtimeConnectRetries string = ''
+param openAiRealtimeModel string = ''
+param openAiRealtimeBaseUrl string = ''
+param azureOpenAiRealtimeDeployment string = ''
+param azureOpenAiRealtimeApiVersion string = ''
+param azureVoiceLiveEndpoint string = ''
+param azureVoiceLiveModel string = ''
+param hasAzureVoiceLiveKey bool = false
+
 var healthPort = 8081
 // SIGTERM -> drain -> job shutdown -> exit must end before Container Apps' SIGKILL.
 var terminationGraceSeconds = drainTimeoutSeconds + jobShutdownTimeoutSeconds + 10
@@ -363,6 +377,47 @@ var optionalEnv = [
     name: 'AWS_POLLY_ENGINE'
     value: awsPollyEngine
   }
+  // realtime speech-to-speech
+  {
+    name: 'REALTIME_PROVIDERS'
+    value: realtimeProviders
+  }
+  {
+    name: 'REALTIME_VOICE'
+    value: realtimeVoice
+  }
+  {
+    name: 'REALTIME_TRANSCRIPTION_MODEL'
+    value: realtimeTranscriptionModel
+  }
+  {
+    name: 'REALTIME_CONNECT_RETRIES'
+    value: realtimeConnectRetries
+  }
+  {
+    name: 'OPENAI_REALTIME_MODEL'
+    value: openAiRealtimeModel
+  }
+  {
+    name: 'OPENAI_REALTIME_BASE_URL'
+    value: openAiRealtimeBaseUrl
+  }
+  {
+    name: 'AZURE_OPENAI_REALTIME_DEPLOYMENT'
+    value: azureOpenAiRealtimeDeployment
+  }
+  {
+    name: 'AZURE_OPENAI_REALTIME_API_VERSION'
+    value: azureOpenAiRealtimeApiVersion
+  }
+  {
+    name: 'AZURE_VOICE_LIVE_ENDPOINT'
+    value: azureVoiceLiveEndpoint
+  }
+  {
+    name: 'AZURE_VOICE_LIVE_MODEL'
+    value: azureVoiceLiveModel
+  }
 ]
 
 // Key Vault secrets: Container Apps resolves them with the agent identity.
@@ -426,6 +481,11 @@ var secretEnv = [
     name: 'AWS_SECRET_ACCESS_KEY'
     secret: 'aws-secret-access-key'
     enabled: hasAwsKey
+  }
+  {
+    name: 'AZURE_VOICE_LIVE_API_KEY'
+    secret: 'azure-voice-live-api-key'
+    enabled: hasAzureVoiceLiveKey
   }
 ]
 

@@ -4,6 +4,7 @@ without LiveKit."""
 from __future__ import annotations
 
 import dataclasses
+from typing import get_args
 
 import pytest
 
@@ -11,7 +12,8 @@ from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.plan import GREETING_INSTRUCTIONS, WELCOME_BACK, plan_call
 from agent_app.call.tenant_profile import TenantProfile
 from agent_app.providers.chains import LLM_BUILDERS, STT_BUILDERS, TTS_BUILDERS
-from agent_app.settings import SUPPORTED, AgentSettings
+from agent_app.providers.realtime.chain import REALTIME_BUILDERS, REALTIME_PLUGINS
+from agent_app.settings import SUPPORTED, AgentSettings, RealtimeProviderName
 from agent_app.tools import DEFAULT_TOOLS, ToolServices, build_tools
 
 
@@ -84,3 +86,43 @@ async def test_tools_are_built_by_name_and_an_unknown_name_is_refused() -> None:
     assert [t.info.name for t in build_tools(DEFAULT_TOOLS, services)] == list(DEFAULT_TOOLS)  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="unknown tools: transfer"):
         build_tools(("get_current_time", "transfer"), services)
+
+
+def test_a_realtime_chain_makes_the_call_realtime_with_the_cascade_behind_it() -> None:
+    cfg = settings(realtime_providers="azure-openai, voice-live", openai_api_key="sk-test")
+    plan = plan_call(cfg, TenantProfile(), DispatchMetadata())
+    assert plan.pipeline == "realtime"
+    assert plan.realtime == ("azure-openai", "voice-live")
+    assert plan.llm == ("openai", "local")  # the fallback, still planned
+    unset = plan_call(settings(), TenantProfile(), DispatchMetadata())
+    assert unset.pipeline == "cascaded" and unset.realtime == ()
+
+
+def test_a_tenant_chooses_realtime_or_cascaded_its_chain_and_its_voice() -> None:
+    worker = settings(realtime_providers="openai")
+    cascaded = plan_call(worker, TenantProfile(pipeline="cascaded"), DispatchMetadata())
+    assert cascaded.pipeline == "cascaded" and cascaded.realtime == ()
+    own = TenantProfile(realtime_providers=("voice-live",), voice="en-US-AvaNeural")
+    chosen = plan_call(settings(), own, DispatchMetadata(tenant="acme"))
+    assert chosen.pipeline == "realtime" and chosen.realtime == ("voice-live",)
+    assert chosen.settings.realtime_voice == "en-US-AvaNeural"
+    # realtime with no chain anywhere stays cascaded rather than failing the call
+    nowhere = plan_call(settings(), TenantProfile(pipeline="realtime"), DispatchMetadata())
+    assert nowhere.pipeline == "cascaded"
+
+
+def test_a_realtime_profile_is_parsed_and_a_bad_one_ignored() -> None:
+    good = TenantProfile.from_json({"pipeline": "realtime", "realtimeProviders": ["openai"]})
+    assert good.pipeline == "realtime" and good.realtime_providers == ("openai",)
+    bad = TenantProfile.from_json({"pipeline": "fast", "realtimeProviders": ["local"]})
+    assert bad.pipeline is None and bad.realtime_providers is None
+
+
+def test_an_unknown_realtime_provider_is_refused_at_start_up() -> None:
+    with pytest.raises(ValueError, match="realtime_providers"):
+        settings(realtime_providers="openai,local")
+
+
+def test_every_realtime_provider_has_a_builder_and_a_plugin() -> None:
+    names = set(get_args(RealtimeProviderName))
+    assert names == set(REALTIME_BUILDERS) == set(REALTIME_PLUGINS)

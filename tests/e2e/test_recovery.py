@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.agent import serving_worker
 from harness.caller import join, read_transcript, wait_for_quiet
 from harness.processes import ManagedProcess
 from harness.redis_server import start_redis
@@ -40,9 +41,7 @@ class Workers:
 
     def serving(self, room: str) -> ManagedProcess:
         """The worker whose log shows it took the job for ``room``."""
-        found = [p for p in self.procs if p.proc is not None and room in p.log_text()]
-        assert len(found) == 1, f"expected one worker serving {room}, found {len(found)}"
-        return found[0]
+        return serving_worker(self.procs, room)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,8 @@ ROLES = {
     "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     "Cognitive Services OpenAI User": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
     "Cognitive Services Speech User": "f2dc8367-1007-4938-bd23-fe263f013447",
+    "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
+    "Azure AI User": "53ca6127-db72-4b80-b1b0-d745d6d5456d",
 }
 COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
 
@@ -101,6 +103,9 @@ def test_agent_identity_roles(module: Module) -> None:
     ai = _grants(module("ai"))
     assert (ROLES["Cognitive Services OpenAI User"], "agentPrincipalId") in ai
     assert (ROLES["Cognitive Services Speech User"], "agentPrincipalId") in ai
+    # Voice Live (realtime calls): both roles on the AI Services account
+    assert (ROLES["Cognitive Services User"], "agentPrincipalId") in ai
+    assert (ROLES["Azure AI User"], "agentPrincipalId") in ai
     redis = module("redis")
     policies = resources_of(
         redis, "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments"
