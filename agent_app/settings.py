@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, JsonValue, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    JsonValue,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 JsonDict = dict[str, JsonValue]
@@ -247,11 +254,12 @@ class AgentSettings(BaseSettings):
         "stt_providers", "llm_providers", "tts_providers", "realtime_providers", mode="before"
     )
     @classmethod
-    def _split_providers(cls, value: object) -> object:
+    def _split_providers(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
             names = [part.strip().lower() for part in value.split(",") if part.strip()]
             value = names or None
-        known = get_args(ProviderName)
+        realtime = info.field_name == "realtime_providers"
+        known = get_args(RealtimeProviderName if realtime else ProviderName)
         for name in value if isinstance(value, list) else []:
             if name not in known:
                 raise ValueError(f"unknown provider {name!r} (known: {', '.join(known)})")

@@ -73,6 +73,7 @@ def test_local_only_fields_are_marked_for_the_infra_check() -> None:
         "local_tts_threads",
         "rtc_log_capture",
         "loop_block_warn_ms",
+        "aws_session_token",
     }
 
 
