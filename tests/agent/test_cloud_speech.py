@@ -100,13 +100,13 @@ async def _spoken(engine: tts.TTS[Any], text: str) -> list[rtc.AudioFrame]:
 
 async def test_elevenlabs_speaks_each_context_on_one_socket(http_context: None) -> None:
     fake = ElevenLabsServer()
-    first, second = "Please close the kitchen window.", "The garden needs some rain."
+    first, second = "Please close the kitchen window.", "The library opens at nine tomorrow."
     async with serve(fake.app()) as url:
         engine = await build_tts(_elevenlabs(url), "elevenlabs")
         one, two = await asyncio.gather(_spoken(engine, first), _spoken(engine, second))
         await engine.aclose()
     assert "kitchen window" in (await asyncio.to_thread(_heard, one)).lower()
-    assert "garden" in (await asyncio.to_thread(_heard, two)).lower()
+    assert "library" in (await asyncio.to_thread(_heard, two)).lower()
     sockets = [r for r in fake.requests if r["path"].endswith("/multi-stream-input")]
     assert len(sockets) == 1, "both contexts share one websocket"
     assert len({context for context, _ in fake.spoken}) == 2
