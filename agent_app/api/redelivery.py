@@ -21,6 +21,7 @@ import httpx
 
 from agent_app.api.client import ApiError
 from agent_app.api.handoff import JSON, Handoff, Parcel
+from agent_app.runtime.threads import start_loop_thread
 
 logger = logging.getLogger("parley.agent.redelivery")
 
@@ -106,12 +107,7 @@ class Redeliverer:
 
     def start_thread(self) -> threading.Event:
         """Run in a daemon thread with its own event loop; set the returned event to stop."""
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=lambda: asyncio.run(self.run(stop)), name="parley-redelivery", daemon=True
-        )
-        thread.start()
-        return stop
+        return start_loop_thread("parley-redelivery", self.run)
 
 
 def _batches(items: list[JSON], size: int) -> list[tuple[int, list[JSON]]]:

@@ -30,6 +30,7 @@ import redis
 from livekit import api
 
 from agent_app.recovery.redis_auth import connection_args
+from agent_app.runtime.threads import start_loop_thread
 
 logger = logging.getLogger("parley.agent.liveness")
 
@@ -215,12 +216,7 @@ class Watchdog:
 
     def start_thread(self) -> threading.Event:
         """Run in a daemon thread with its own event loop; set the returned event to stop."""
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=lambda: asyncio.run(self.run(stop)), name="parley-watchdog", daemon=True
-        )
-        thread.start()
-        return stop
+        return start_loop_thread("parley-watchdog", self.run)
 
 
 def livekit_remover(url: str, api_key: str, api_secret: str, timeout: float) -> RemoveAgent:
