@@ -3,6 +3,7 @@ model it speaks through when the call has one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from livekit.agents import Agent, llm
@@ -18,7 +19,7 @@ class ParleyAssistant(Agent):
     With ``realtime``, the model hears and speaks itself: no STT runs, and the server's
     turn detection decides when the caller has finished; the local VAD still runs, for the
     turn's end-of-speech to first-audio metric; the session's TTS still speaks the fixed
-    sentences (``say``)."""
+    sentences (``say``). ``on_enter`` is told when the agent starts serving the call."""
 
     def __init__(
         self,
@@ -29,7 +30,9 @@ class ParleyAssistant(Agent):
         chat_ctx: Any = None,
         tools: tuple[str, ...] = DEFAULT_TOOLS,
         realtime: llm.RealtimeModel | None = None,
+        on_enter: Callable[[], None] | None = None,
     ) -> None:
+        self._entered = on_enter
         services = ToolServices(list_uploads=list_uploads, now=clock)
         overrides: dict[str, Any] = (
             {"llm": realtime, "stt": None, "turn_detection": "realtime_llm"} if realtime else {}
@@ -40,3 +43,7 @@ class ParleyAssistant(Agent):
             tools=list(build_tools(tools, services)),
             **overrides,
         )
+
+    async def on_enter(self) -> None:
+        if self._entered is not None:
+            self._entered()

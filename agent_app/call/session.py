@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from livekit.agents import (
@@ -21,6 +22,7 @@ from agent_app.api.outbox import Outbox, OutboxOptions
 from agent_app.call.assistant import ParleyAssistant
 from agent_app.call.conversation import ConversationRecorder, document_message, restore_chat
 from agent_app.call.dispatch import DispatchMetadata
+from agent_app.call.opening import OpeningGuard
 from agent_app.call.plan import CallPlan, plan_call
 from agent_app.call.realtime_fallback import CascadeFallback, FallbackAgentSession
 from agent_app.call.room_events import RoomEventRecorder
@@ -85,6 +87,8 @@ class ParleySession:
         self.realtime = realtime
         """The speech-to-speech model the call starts on (None: the cascade alone)."""
         self.fallback: CascadeFallback | None = None
+        self.opening: OpeningGuard | None = None
+        """The call's opening, once said (said again by a model that takes over)."""
         self.intake = UploadIntake(
             api,
             session_id,
@@ -130,7 +134,10 @@ class ParleySession:
         return self.agent
 
     def _assistant(
-        self, chat_ctx: llm.ChatContext | None, realtime: llm.RealtimeModel | None
+        self,
+        chat_ctx: llm.ChatContext | None,
+        realtime: llm.RealtimeModel | None,
+        on_enter: Callable[[], None] | None = None,
     ) -> ParleyAssistant:
         return ParleyAssistant(
             instructions=self.plan.instructions,
@@ -138,11 +145,16 @@ class ParleySession:
             chat_ctx=chat_ctx,
             tools=self.plan.tools,
             realtime=realtime,
+            on_enter=on_enter,
         )
 
     def _to_cascade(self, chat_ctx: llm.ChatContext) -> Agent:
-        self.agent = self._assistant(chat_ctx, None)
+        self.agent = self._assistant(chat_ctx, None, on_enter=self._model_changed)
         return self.agent
+
+    def _model_changed(self, *_: object) -> None:
+        if self.opening is not None:
+            self.opening.model_changed()
 
     def _participant_identity(self) -> str | None:
         try:
@@ -179,11 +191,16 @@ class ParleySession:
 
     def greet(self) -> None:
         """Open the call the way its plan says (a restored call says it is back)."""
-        opening = self.plan.opening(self.restored)
-        if opening.say is not None:
-            self.session.say(opening.say, add_to_chat_ctx=opening.remember)
-        elif opening.instructions is not None:
-            self.session.generate_reply(instructions=opening.instructions)
+        self.opening = OpeningGuard(self.session, self.plan.opening(self.restored))
+        if self.realtime is not None and self.agent is not None and not self.session.fell_back:
+            try:
+                # a swap to the next realtime model is a reconnection of the agent's session
+                rt_session = self.agent.realtime_llm_session
+            except RuntimeError:  # the model is already gone: the cascade's agent greets
+                pass
+            else:
+                rt_session.on("session_reconnected", self._model_changed)
+        self.opening.say()
 
     async def close(self, timeout: float) -> None:
         """Flush transcripts and events, write the final snapshot, release clients."""
