@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from livekit.agents import Agent, llm
+from livekit.agents import vad as lk_vad
 
 from agent_app.tools import DEFAULT_TOOLS, ToolServices, build_tools
 from agent_app.tools.clock import Clock, utc_now
@@ -17,9 +18,10 @@ class ParleyAssistant(Agent):
     """Answers by voice with the named tools (by default: the time and document search).
 
     With ``realtime``, the model hears and speaks itself: no STT runs, and the server's
-    turn detection decides when the caller has finished; the local VAD still runs, for the
-    turn's end-of-speech to first-audio metric; the session's TTS still speaks the fixed
-    sentences (``say``). ``on_enter`` is told when the agent starts serving the call."""
+    turn detection decides when the caller has finished (a realtime call's session runs no
+    local VAD); the session's TTS still speaks the fixed sentences (``say``). ``vad``: this
+    agent's own VAD (the cascade's agent when a realtime call falls back to it).
+    ``on_enter`` is told when the agent starts serving the call."""
 
     def __init__(
         self,
@@ -31,12 +33,15 @@ class ParleyAssistant(Agent):
         tools: tuple[str, ...] = DEFAULT_TOOLS,
         realtime: llm.RealtimeModel | None = None,
         on_enter: Callable[[], None] | None = None,
+        vad: lk_vad.VAD | None = None,
     ) -> None:
         self._entered = on_enter
         services = ToolServices(list_uploads=list_uploads, now=clock)
         overrides: dict[str, Any] = (
             {"llm": realtime, "stt": None, "turn_detection": "realtime_llm"} if realtime else {}
         )
+        if vad is not None:
+            overrides["vad"] = vad
         super().__init__(
             instructions=instructions,
             chat_ctx=chat_ctx,

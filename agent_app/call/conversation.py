@@ -63,18 +63,16 @@ class ConversationRecorder:
         self._participant_identity = participant_identity
         self.snapshot = snapshot or SessionSnapshot(session_id=session_id, room_name=room_name)
         self.turns = TurnCounter(self.snapshot.next_turn_index)
-        self.metrics = TurnMetrics(session_id)
+        self.metrics = TurnMetrics(session_id, publish=self._publish_turn)
         self._save_task: asyncio.Task[None] | None = None
         self._dirty = False
 
     def on_message(self, message: llm.ChatMessage) -> None:
         """Ship a finished user or assistant message and snapshot the conversation."""
-        turn = self.metrics.observe(message)
-        if message.role in ("user", "assistant") and (message.text_content or "").strip():
-            index = self.turns.take()
-            if turn is not None:
-                # persisted with the session (the console's latency chart)
-                self._outbox.submit("event", turn_metrics_event(self.session_id, index, turn))
+        spoken = message.role in ("user", "assistant") and (message.text_content or "").strip()
+        index = self.turns.take() if spoken else None
+        self.metrics.observe(message, index)
+        if index is not None:
             segment = to_segment(
                 self.session_id,
                 index,
@@ -87,6 +85,11 @@ class ConversationRecorder:
                 recent.append(segment)
                 del recent[:-RECENT_SEGMENTS]
         self.request_snapshot()
+
+    def _publish_turn(self, index: int, turn: dict[str, float]) -> None:
+        # persisted with the session (the console's latency chart); the event's id is the
+        # turn's, so a turn completed later replaces what was sent first
+        self._outbox.submit("event", turn_metrics_event(self.session_id, index, turn))
 
     def request_snapshot(self) -> None:
         """Schedule a snapshot write; bursts collapse into one write of the latest state."""

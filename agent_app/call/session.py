@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,11 +75,14 @@ class ParleySession:
             handoff=handoff,
             tenant=self.plan.tenant,
         )
+        self._vad = vad_model
         self.session = FallbackAgentSession(
             stt=providers.stt,
             llm=providers.llm,
             tts=providers.tts,
-            vad=vad_model,
+            # a realtime call hears through the server's VAD: no local model on its audio
+            # (the cascade's agent brings this one along if the call falls back)
+            vad=None if realtime is not None else vad_model,
             turn_handling=turn_options if turn_options is not None else turn_handling(settings),
         )
         self.recorder: ConversationRecorder | None = None
@@ -126,7 +130,7 @@ class ParleySession:
                 # the previous agent may have died before its outbox sent these
                 self.outbox.submit("transcript", segment)
         self.session.on("conversation_item_added", self._on_item)
-        self.agent = self._assistant(chat_ctx, self.realtime)
+        self.agent = self._assistant(chat_ctx, self.realtime, on_enter=self._realtime_entered)
         if self.realtime is not None:
             telemetry.watch_realtime_failovers(self.realtime, self.events.record)
             self.session.on("metrics_collected", self.recorder.metrics.on_metrics)
@@ -138,6 +142,7 @@ class ParleySession:
         chat_ctx: llm.ChatContext | None,
         realtime: llm.RealtimeModel | None,
         on_enter: Callable[[], None] | None = None,
+        vad_model: vad.VAD | None = None,
     ) -> ParleyAssistant:
         return ParleyAssistant(
             instructions=self.plan.instructions,
@@ -146,11 +151,29 @@ class ParleySession:
             tools=self.plan.tools,
             realtime=realtime,
             on_enter=on_enter,
+            vad=vad_model,
         )
 
     def _to_cascade(self, chat_ctx: llm.ChatContext) -> Agent:
-        self.agent = self._assistant(chat_ctx, None, on_enter=self._model_changed)
+        self.agent = self._assistant(
+            chat_ctx, None, on_enter=self._model_changed, vad_model=self._vad
+        )
         return self.agent
+
+    def _realtime_entered(self) -> None:
+        """The realtime agent serves the call: listen to its session for the server's end of
+        speech (turn metrics) and for a swap to the next model (the opening)."""
+        if self.realtime is None or self.agent is None or self.session.fell_back:
+            return
+        try:
+            rt_session = self.agent.realtime_llm_session
+        except RuntimeError:  # the model is already gone: the cascade's agent takes over
+            return
+        if self.recorder is not None:
+            metrics = self.recorder.metrics
+            rt_session.on("input_speech_stopped", lambda _: metrics.speech_stopped(time.time()))
+        # a swap to the next realtime model is a reconnection of this session
+        rt_session.on("session_reconnected", self._model_changed)
 
     def _model_changed(self, *_: object) -> None:
         if self.opening is not None:
@@ -192,14 +215,6 @@ class ParleySession:
     def greet(self) -> None:
         """Open the call the way its plan says (a restored call says it is back)."""
         self.opening = OpeningGuard(self.session, self.plan.opening(self.restored))
-        if self.realtime is not None and self.agent is not None and not self.session.fell_back:
-            try:
-                # a swap to the next realtime model is a reconnection of the agent's session
-                rt_session = self.agent.realtime_llm_session
-            except RuntimeError:  # the model is already gone: the cascade's agent greets
-                pass
-            else:
-                rt_session.on("session_reconnected", self._model_changed)
         self.opening.say()
 
     async def close(self, timeout: float) -> None:

@@ -75,25 +75,63 @@ RecordEvent = Callable[[str, dict[str, Any]], None]
 """Records a session event (``RoomEventRecorder.record``)."""
 
 
+MODEL_TTFT_KEPT = 32
+"""Realtime responses whose time to first audio waits for its message (cancelled and tool
+responses never get one): the oldest is forgotten first."""
+
+PublishTurn = Callable[[int, dict[str, float]], None]
+"""Ships one turn's numbers under its turn index (a second call replaces the first)."""
+
+
 @dataclass
 class TurnMetrics:
-    """Joins a user turn's STT delay with the assistant reply's latencies."""
+    """Joins a user turn's STT delay with the assistant reply's latencies.
+
+    On a realtime call livekit measures neither end: the end of the caller's speech is the
+    server's ``input_audio_buffer.speech_stopped`` (:meth:`speech_stopped`), and the model's
+    own time to first audio arrives with ``response.done``, which can come after the reply
+    was committed. Each figure is joined to its reply by response id, and a turn published
+    before its figure is published again once it arrives."""
 
     session_id: str
     """Label on every sample."""
+    publish: PublishTurn | None = None
+    """Where a turn's numbers go (the turn's session event)."""
     last_user: dict[str, float] = field(default_factory=dict)
     """Delays measured on the latest user message."""
-    model_ttft: float | None = None
-    """A realtime model's own time to first audio for its latest response (livekit puts
-    no ``llm_node_ttft`` on a realtime reply): the turn's ``llm_ttft``."""
+    model_ttft: dict[str, float] = field(default_factory=dict)
+    """A realtime model's time to first audio, by response id, until its reply is seen."""
+    awaiting_ttft: dict[str, tuple[int, dict[str, float]]] = field(default_factory=dict)
+    """Replies already published whose response has not reported its time to first audio."""
+    server_stops: list[float] = field(default_factory=list)
+    """When the realtime server said the caller stopped speaking (not yet answered)."""
+
+    def speech_stopped(self, at: float) -> None:
+        """The realtime server detected the end of the caller's speech (``time.time()``)."""
+        self.server_stops.append(at)
 
     def on_metrics(self, event: MetricsCollectedEvent) -> None:
         """Keep a realtime model's time to first audio for the reply it belongs to."""
-        if isinstance(event.metrics, RealtimeModelMetrics) and event.metrics.ttft > 0:
-            self.model_ttft = event.metrics.ttft
+        report = event.metrics
+        if not isinstance(report, RealtimeModelMetrics) or report.ttft <= 0:
+            return
+        waiting = self.awaiting_ttft.pop(report.request_id, None)
+        if waiting is None:
+            self.model_ttft[report.request_id] = report.ttft
+            while len(self.model_ttft) > MODEL_TTFT_KEPT:
+                del self.model_ttft[next(iter(self.model_ttft))]
+            return
+        index, turn = waiting
+        turn["llm_ttft"] = report.ttft
+        self._record({"llm_ttft": report.ttft})
+        if self.publish is not None:
+            self.publish(index, turn)
 
-    def observe(self, message: llm.ChatMessage) -> dict[str, float] | None:
-        """Record a finished message; returns the turn's numbers for an assistant reply."""
+    def observe(
+        self, message: llm.ChatMessage, index: int | None = None
+    ) -> dict[str, float] | None:
+        """Record a finished message; returns the turn's numbers for an assistant reply and,
+        given the turn's ``index``, publishes them."""
         report = message.metrics or {}
         if message.role == "user":
             self.last_user = {
@@ -116,21 +154,48 @@ class TurnMetrics:
             value = report.get(theirs)
             if isinstance(value, int | float):
                 turn[ours] = float(value)
-        if "llm_ttft" not in turn and self.model_ttft is not None:
-            turn["llm_ttft"] = self.model_ttft
-        self.model_ttft = None
+        self._join_realtime(report, turn, index)
         self.last_user = {}
         if not turn:
             return None
-        attributes = {"session_id": self.session_id}
-        for name, value in turn.items():
-            _HISTOGRAMS[name].record(value, attributes)
+        self._record(turn)
         logger.info(
             "turn metrics %s",
             " ".join(f"{k}={v * 1000:.0f}ms" for k, v in sorted(turn.items())),
             extra={"session_id": self.session_id, **turn},
         )
+        if index is not None and self.publish is not None:
+            self.publish(index, turn)
         return turn
+
+    def _join_realtime(
+        self, report: llm.MetricsReport, turn: dict[str, float], index: int | None
+    ) -> None:
+        """A realtime reply's end of speech → first audio, and its model's time to first audio
+        (now, or once its response reports it)."""
+        started = report.get("started_speaking_at")
+        if isinstance(started, int | float):
+            heard = [at for at in self.server_stops if at <= started]
+            if heard and "e2e_latency" not in turn:
+                turn["e2e_latency"] = started - heard[-1]
+            # answered: a later reply starts from a later end of speech
+            self.server_stops = [at for at in self.server_stops if at > started]
+        if "llm_ttft" in turn:
+            return
+        for response_id in report.get("provider_request_ids") or []:
+            if response_id in self.model_ttft:
+                turn["llm_ttft"] = self.model_ttft.pop(response_id)
+                return
+        for response_id in report.get("provider_request_ids") or []:
+            if index is not None:
+                self.awaiting_ttft[response_id] = (index, turn)
+                while len(self.awaiting_ttft) > MODEL_TTFT_KEPT:
+                    del self.awaiting_ttft[next(iter(self.awaiting_ttft))]
+
+    def _record(self, turn: dict[str, float]) -> None:
+        attributes = {"session_id": self.session_id}
+        for name, value in turn.items():
+            _HISTOGRAMS[name].record(value, attributes)
 
 
 def turn_metrics_event(session_id: str, turn_index: int, turn: dict[str, float]) -> dict[str, Any]:

@@ -55,6 +55,8 @@ class RealtimeServer(WireServer):
     persona: str = "Parley"
     reply_delay_s: float = 0.0
     """Model latency added before each reply (benchmarks compare pipelines at equal latency)."""
+    done_delay_s: float = 0.0
+    """How late ``response.done`` comes after a response's last output (a loaded service)."""
     error_code: str | None = None
     """Answer every session with an ``error`` event of this code, then close."""
     received: list[str] = field(default_factory=list)
@@ -101,6 +103,7 @@ class RealtimeServer(WireServer):
             dialect=ROUTES[request.path],
             persona=self.persona,
             reply_delay_s=self.reply_delay_s,
+            done_delay_s=self.done_delay_s,
         )
         try:
             await self._serve(ws, conversation)

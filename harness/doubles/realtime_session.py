@@ -53,11 +53,20 @@ def new_id(prefix: str) -> str:
 class RealtimeConversation:
     """The server side of one connection."""
 
-    def __init__(self, *, send: Send, dialect: Dialect, persona: str, reply_delay_s: float):
+    def __init__(
+        self,
+        *,
+        send: Send,
+        dialect: Dialect,
+        persona: str,
+        reply_delay_s: float,
+        done_delay_s: float = 0.0,
+    ):
         self._send = send
         self.dialect: Dialect = dialect
         self._persona = persona
         self._reply_delay_s = reply_delay_s
+        self._done_delay_s = done_delay_s
         self.items: list[dict[str, Any]] = []
         self.instructions = ""
         self.tools: set[str] = set()
@@ -302,6 +311,8 @@ class RealtimeConversation:
             response["status"] = "cancelled"
             response["status_details"] = {"type": "cancelled", "reason": "turn_detected"}
         response["usage"] = _usage(self.items, response["output"])
+        if self._done_delay_s:
+            await asyncio.sleep(self._done_delay_s)  # a late response.done, on purpose
         await self.emit("response.done", response=response)
 
     async def _generate(self, response: dict[str, Any]) -> None:

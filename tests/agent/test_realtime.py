@@ -36,6 +36,8 @@ async def test_each_client_holds_a_spoken_turn(client: str, http_context: None) 
             reply = await call.turn(SENTENCE)
             await wait_for(lambda: call.speaker.seconds > 1.0, 20, "the reply's audio")
             assert not call.parley.session.fell_back
+            # the server's VAD hears the caller: no local VAD runs on a realtime call
+            assert call.parley.session.vad is None
         heard = call.said("user")
     assert word_accuracy([(SENTENCE, " ".join(heard))]) >= 0.8, heard
     assert "language model" in reply  # the responder's answer, spoken by the double
@@ -88,6 +90,7 @@ async def test_when_every_realtime_model_is_gone_the_cascade_takes_the_call(
             first = await call.turn(SENTENCE)
             await server.go_down()
             await wait_for(lambda: call.parley.session.fell_back, 30, "the hand-over")
+            assert call.parley.agent is not None and call.parley.agent.vad is not None
             second = await call.turn("What time is it right now?")
             await wait_for(lambda: len(api.segments) >= 4, 10, "four segments delivered")
     assert "language model" in first and "UTC" in second
