@@ -65,10 +65,10 @@ async def test_each_turn_gets_its_own_model_latency_when_response_done_is_late(
                 "both turns' figures",
             )
     spoken = [m for m in call.messages if m.role in ("user", "assistant") and m.text_content]
-    replies = [(index, m) for index, m in enumerate(spoken) if m.role == "assistant"]
-    assert len(replies) == 2, call.messages
+    answers = [(index, m) for index, m in enumerate(spoken) if m.role == "assistant"]
+    assert len(answers) == 2, call.messages
     turns = _turns(api)
-    for index, reply in replies:
+    for index, reply in answers:
         (response_id,) = (reply.metrics or {})["provider_request_ids"]
         # the figure of the reply's own response, not the one before it
         assert turns[index]["llmTtft"] == round(model_ttft[response_id], 4), (index, turns)
