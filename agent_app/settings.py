@@ -158,7 +158,8 @@ class AgentSettings(BaseSettings):
     realtime_voice: str | None = None
     """The reply voice; None is each provider's default (marin; en-US-AvaMultilingualNeural)."""
     realtime_transcription_model: str = "gpt-4o-mini-transcribe"
-    """Transcribes the caller for the transcript (a deployment's name on Azure OpenAI)."""
+    """Transcribes the caller for the transcript (a deployment's name on Azure OpenAI, a
+    model Voice Live names: gpt-4o-mini-transcribe, gpt-4o-transcribe, azure-speech, ...)."""
     openai_realtime_model: str = "gpt-realtime"
     openai_realtime_base_url: str | None = None
     """None: OPENAI_BASE_URL, else api.openai.com."""

@@ -60,6 +60,8 @@ class RealtimeServer(WireServer):
     error_code: str | None = None
     """Answer every session with an ``error`` event of this code, then close."""
     received: list[str] = field(default_factory=list)
+    session_updates: list[dict[str, Any]] = field(default_factory=list)
+    """The ``session`` of every ``session.update``, in order."""
     truncations: list[dict[str, Any]] = field(default_factory=list)
     down: bool = False
     on_sent: Callable[[float, str], None] | None = None
@@ -127,6 +129,8 @@ class RealtimeServer(WireServer):
                 break
             event = json.loads(msg.data)
             self.received.append(str(event.get("type")))
+            if event.get("type") == "session.update":
+                self.session_updates.append(dict(event.get("session") or {}))
             if event.get("type") == "conversation.item.truncate":
                 self.truncations.append(event)
             if self.error_code and event.get("type") == "session.update":

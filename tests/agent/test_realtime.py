@@ -3,9 +3,12 @@ hears with Whisper, decides with the offline responder and speaks with Piper."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from agent_app.providers.realtime import azure_openai
+from agent_app.providers.realtime.chain import build_realtime
 from harness.caller.voice import word_accuracy
 from harness.doubles import FakeParleyApi, serve
 from harness.doubles.realtime import RealtimeServer
@@ -123,3 +126,28 @@ async def test_managed_identity_brings_a_fresh_token_to_every_connection(
     auth = [r["headers"].get("Authorization") for r in server.requests]
     assert auth == ["Bearer token-1", "Bearer token-2"]
     assert all("api-key" not in r["headers"] for r in server.requests)
+
+
+def _transcription_model(session: dict[str, Any]) -> str | None:
+    """The input transcription model a ``session.update`` names (GA nests it under
+    ``audio.input.transcription``; the beta API, Voice Live's, keeps it flat)."""
+    ga = ((session.get("audio") or {}).get("input") or {}).get("transcription")
+    options = ga or session.get("input_audio_transcription") or {}
+    model = options.get("model")
+    return str(model) if model is not None else None
+
+
+@pytest.mark.parametrize("client", ["openai", "azure-openai", "voice-live"])
+async def test_each_client_asks_for_the_configured_transcription_model(
+    client: str, http_context: None
+) -> None:
+    server = RealtimeServer()
+    async with serve(server.app()) as url:
+        cfg = realtime_settings(url, client, realtime_transcription_model="gpt-4o-transcribe")
+        session = (await build_realtime(cfg, [client])).session()
+        try:
+            await wait_for(lambda: bool(server.session_updates), 15, "the session.update")
+        finally:
+            await session.aclose()
+    named = {_transcription_model(update) for update in server.session_updates} - {None}
+    assert named == {"gpt-4o-transcribe"}, server.session_updates
