@@ -13,6 +13,10 @@ process on Linux, so the double's timeline splits each turn:
     out    first audio delta -> the agent's first frame at its audio output: Parley's
            own overhead on the way back, the part the agent adds to any realtime model
 
+It also notes the CPU this process spends during the turns (the agent's session, plus the
+paced microphone, the collecting speaker and the fake API, which are the same for any
+agent change): a realtime call runs no local VAD, so this is mostly livekit's audio path.
+
 Then the cascaded pipeline runs the same number of turns with fixed-latency providers
 (``bench.agent_overhead``) for its orchestration overhead.
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -100,8 +105,17 @@ def _first_after(events: list[tuple[float, str]], kind: str, after: float) -> fl
     return next((t for t, name in events if name == kind and t > after), None)
 
 
-async def _talk(url: str, turns: int) -> tuple[StampedMicrophone, StampedSpeaker]:
-    """``turns`` spoken turns through the agent to the double at ``url``."""
+def _cpu_seconds() -> float:
+    """CPU time of this process (every thread, not the double's process)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _talk(url: str, turns: int) -> tuple[StampedMicrophone, StampedSpeaker, float, float]:
+    """``turns`` spoken turns through the agent to the double at ``url``; also the CPU
+    seconds this process spent during them, and their wall-clock seconds."""
+    for turn in range(turns):  # the caller's voice is synthesised before the clock starts
+        speak(OPEN_SENTENCES[turn % len(OPEN_SENTENCES)])
     api = FakeParleyApi()
     async with utils.http_context.open(), serve(api.app()) as api_url:
         cfg = realtime_settings(url, "openai")
@@ -110,12 +124,14 @@ async def _talk(url: str, turns: int) -> tuple[StampedMicrophone, StampedSpeaker
         ) as call:
             mic, speaker = call.mic, call.speaker
             assert isinstance(mic, StampedMicrophone) and isinstance(speaker, StampedSpeaker)
+            cpu, wall = _cpu_seconds(), time.perf_counter()
             for turn in range(turns):
                 sentence = OPEN_SENTENCES[turn % len(OPEN_SENTENCES)]
                 mic.say_sentence(sentence, seed=turn)
                 await wait_for(_at_least(speaker.starts, turn + 1), 60, f"reply {turn + 1}")
                 await wait_for(lambda: not mic.speaking, 10, "the caller to finish")
-    return mic, speaker
+            cpu, wall = _cpu_seconds() - cpu, time.perf_counter() - wall
+    return mic, speaker, cpu, wall
 
 
 async def realtime(turns: int, model_latency: float) -> None:
@@ -126,7 +142,7 @@ async def realtime(turns: int, model_latency: float) -> None:
     options = ("--reply-delay", str(model_latency), "--timeline", str(timeline))
     server, url = start_realtime_server(work, "realtime", *options)
     try:
-        mic, speaker = await _talk(url, turns)
+        mic, speaker, cpu, wall = await _talk(url, turns)
     finally:
         server.stop()
     sent = [
@@ -152,6 +168,10 @@ async def realtime(turns: int, model_latency: float) -> None:
     print(
         f"{'in - vad silence':<19} p50 {pct(inbound, 0.5) - SERVER_SILENCE_MS:.0f} ms  "
         f"p95 {pct(inbound, 0.95) - SERVER_SILENCE_MS:.0f} ms  (chunking + VAD frames + Parley)"
+    )
+    print(
+        f"{'agent cpu':<19} {cpu * 1000 / max(1, turns):.0f} ms per turn, "
+        f"{cpu / wall * 100:.1f}% of a core over {wall:.0f} s"
     )
     print(
         f"{'out (Parley)':<19} p50 {pct(out, 0.5):.1f} ms  p95 {pct(out, 0.95):.1f} ms"
