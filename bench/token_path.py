@@ -3,9 +3,10 @@ alone (claims taken out), both against the local emulators.
 
     .venv/bin/python -m bench.token_path [--clients 200] [--seconds 15] [--rooms 50]
 
-Three runs a mode: ``fresh`` (the server names the room: the web client's case),
-``named`` (integrators reuse ``--rooms`` room names, so most claims are already held;
-LiveKit is unreachable here, so each also pays a refused room lookup).
+Three runs a mode: ``fresh`` (the server names the room: the web client's case; the
+name signs its tenant, so it takes no claim and both modes should match), ``named``
+(integrators reuse ``--rooms`` room names, so most claims are already held; LiveKit is
+unreachable here, so each also pays a refused room lookup).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from functions.sessions.transcripts import TranscriptStore
 from functions.settings import ApiSettings
 from functions.tenants.profiles import TenantProfiles
 from functions.tokens.room_claims import RoomClaims
+from functions.tokens.room_names import RoomNames
 from functions.uploads.documents import DocumentPolicy
 from functions.uploads.sas import UploadSasIssuer
 from functions.uploads.service import UploadService, notifier_for
@@ -46,6 +47,7 @@ class Services:
     sessions: SessionStore
     owners: SessionOwners
     room_claims: RoomClaims
+    room_names: RoomNames
     profiles: TenantProfiles
     transcripts: TranscriptStore
     uploads: UploadService
@@ -107,6 +109,7 @@ async def build_services(settings: ApiSettings) -> Services:
         room_claims=RoomClaims(
             cosmos.sessions, gateway.room_exists, timedelta(seconds=settings.token_ttl_seconds)
         ),
+        room_names=RoomNames(settings.livekit_api_secret.get_secret_value()),
         profiles=TenantProfiles(cosmos.sessions),
         transcripts=TranscriptStore(
             cosmos.transcripts, use_transactional_batch=not cosmos.emulator

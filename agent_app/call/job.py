@@ -15,6 +15,7 @@ from livekit.agents import JobContext, inference, vad
 from agent_app.api.client import ParleyApi
 from agent_app.api.handoff import open_handoff
 from agent_app.call.dispatch import DispatchMetadata
+from agent_app.call.job_end import end_job_with_session
 from agent_app.call.pipelines import build_pipeline
 from agent_app.call.plan import CallPlan, plan_call
 from agent_app.call.room_events import RoomEventRecorder
@@ -102,6 +103,7 @@ async def run_call(
         agent=agent, room=ctx.room, room_options=room_audio.room_options(), session_host=False
     )
     session_record.keep_lean(parley.session)  # after start, which begins the record
+    end_job_with_session(ctx, parley.session)
     parley.greet()
 
 

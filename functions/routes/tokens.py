@@ -17,8 +17,9 @@ from functions.tokens.minting import (
     dispatch_metadata,
     mint_participant_token,
     new_identity,
-    new_room_name,
 )
+from functions.tokens.room_claims import room_in_use
+from functions.tokens.room_names import ReservedRoomName
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["tokens"])
@@ -31,6 +32,7 @@ router = APIRouter(tags=["tokens"])
     responses=responses_with(
         {
             409: "Another tenant is using this room name.",
+            422: "Invalid input, or a room name only the server may make.",
             429: "Too many tokens for this identity.",
             503: "Cannot check whether the room is free.",
         }
@@ -43,8 +45,10 @@ async def issue_token(
     valid for `TOKEN_TTL_SECONDS`. The agent is dispatched by name: through the token when
     the join creates the room, through the LiveKit server API when the room already exists.
     Easy Auth users always get their own identity; integrators may name the participant.
-    The room name is claimed for the caller's tenant: a name another tenant is using is
-    refused with 409 `room_in_use`."""
+    A room the server names proves its tenant itself (no store round trip); a name the
+    caller chooses is claimed for the caller's tenant. A name another tenant is using is
+    refused with 409 `room_in_use`; a name of the server's own shape that it did not make,
+    with 422 `room_name_reserved`."""
     if caller.kind is CallerKind.USER:
         identity = caller.identity
         name = caller.display_name or caller.identity
@@ -65,9 +69,10 @@ async def issue_token(
             headers={"Retry-After": str(decision.retry_after_seconds)},
         )
 
-    room = body.roomName or new_room_name()
     tenant = caller.tenant or DEFAULT_TENANT
-    await svc.room_claims.claim(room, tenant)
+    room = body.roomName or svc.room_names.make(tenant)
+    if body.roomName:
+        await _admit_to_named_room(svc, body.roomName, tenant)
     metadata = dispatch_metadata(identity, caller.kind.value, tenant, body.metadata)
     token = mint_participant_token(svc.settings, room, identity, name, metadata)
     if body.roomName:
@@ -79,6 +84,20 @@ async def issue_token(
         participantToken=token,
         participantName=identity,
     )
+
+
+async def _admit_to_named_room(svc: ServicesDep, room: str, tenant: str) -> None:
+    """A server-made name admits only its own tenant; any other name takes a claim."""
+    try:
+        maker = svc.room_names.tenant_of(room)
+    except ReservedRoomName:
+        raise ApiError(
+            422, "room_name_reserved", "Names of this shape are made by the server only."
+        ) from None
+    if maker is None:
+        await svc.room_claims.claim(room, tenant)
+    elif maker != tenant:
+        raise room_in_use()
 
 
 async def _dispatch_into_existing_room(svc: ServicesDep, room: str, metadata: str) -> None:

@@ -13,6 +13,7 @@ from functions.routes.errors import ApiError, ErrorBody
 from functions.sessions.agent_recovery import recover_agent_if_needed
 from functions.sessions.webhook_fold import session_id_of
 from functions.settings import DEFAULT_TENANT
+from functions.tokens.room_names import ReservedRoomName
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -65,11 +66,23 @@ async def receive_webhook(request: Request, svc: ServicesDep) -> WebhookAck:
 
 
 async def _tenant_for(svc: ServicesDep, session_id: str, event: WebhookEvent) -> str:
-    """The session's recorded owner, else the tenant that claimed its room name."""
+    """The session's recorded owner, else the tenant its room name was made for or
+    claimed by."""
     owner = await svc.owners.owner(session_id)
     if owner is not None:
         return owner
     room = event.room.name or event.egress_info.room_name
+    made_for = _made_for(svc, room)
+    if made_for is not None:
+        return made_for
     claimed = await svc.room_claims.tenant_of(room) if room else None
     # Rooms nobody claimed were made outside Parley's token route: the default tenant's.
     return claimed or DEFAULT_TENANT
+
+
+def _made_for(svc: ServicesDep, room: str) -> str | None:
+    """The tenant of a server-made room name (no claim exists for those)."""
+    try:
+        return svc.room_names.tenant_of(room) if room else None
+    except ReservedRoomName:
+        return None  # never handed out by the token route: no tenant's room

@@ -21,12 +21,30 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DISPATCH_ATTEMPTS = 3
-"""Dispatches per recovery: the server drops a job no worker takes (all busy or scaling)."""
-JOIN_TIMEOUT_S = 10.0
-"""How long a dispatched agent has to join before the next attempt."""
+RECOVERY_BOUND_S = 60.0
+"""How long recovery keeps dispatching: long enough for a killed worker to restart and
+register again (a restart takes ~10-20 s), short enough to give up on a dead deployment."""
+FIRST_WAIT_S = 5.0
+"""How long the first dispatched agent has to join before the next dispatch."""
+MAX_WAIT_S = 10.0
+BACKOFF = 1.5
 POLL_INTERVAL_S = 0.5
 """Pause between looks at the room while waiting for the agent."""
+
+
+def dispatch_waits(
+    bound: float = RECOVERY_BOUND_S, first: float = FIRST_WAIT_S, longest: float = MAX_WAIT_S
+) -> list[float]:
+    """The wait after each dispatch: growing by ``BACKOFF`` up to ``longest``, summing to
+    ``bound``. The server drops a job no worker takes (none registered yet, all busy), so
+    recovery dispatches again after each wait."""
+    waits: list[float] = []
+    wait, left = first, bound
+    while left > 0:
+        waits.append(min(wait, left))
+        left -= waits[-1]
+        wait = min(wait * BACKOFF, longest)
+    return waits
 
 
 class Room(Protocol):
@@ -55,26 +73,35 @@ async def recover(
     session_id: str,
     *,
     tenant: str | None = None,
-    attempts: int = DISPATCH_ATTEMPTS,
-    join_timeout: float = JOIN_TIMEOUT_S,
+    waits: list[float] | None = None,
 ) -> bool:
-    """Dispatch a restoring agent until one is in the room, with bounded attempts.
+    """Dispatch a restoring agent, again after each of ``waits`` (default
+    ``dispatch_waits()``), until one is in the room or the waits are spent.
 
-    True when the room is served (or its user left); False when no agent came."""
+    True when the room is served (or its user left); False when no agent came. A failed
+    call to the server (restarting, say) costs that attempt, not the recovery."""
     body: dict[str, object] = {"sessionId": session_id, "restore": True}
     if tenant is not None:
         body["tenant"] = tenant  # the restoring agent serves the same tenant's profile
     metadata = json.dumps(body, separators=(",", ":"))
-    for attempt in range(1, attempts + 1):
-        # Ask the server rather than our records: webhooks may still be in flight.
-        has_user, has_agent = await _presence(livekit, room)
-        if not has_user or has_agent:
-            return has_agent
-        await livekit.ensure_agent(room, metadata, force=True)
-        log.info("dispatched a restoring agent into room %s (attempt %d)", room, attempt)
-        if await _wait_for_agent(livekit, room, join_timeout):
-            return True
-    log.warning("no agent took over room %s after %d dispatches", room, attempts)
+    schedule = dispatch_waits() if waits is None else waits
+    attempt = 0
+    for attempt, wait in enumerate(schedule, start=1):
+        try:
+            # Ask the server rather than our records: webhooks may still be in flight.
+            has_user, has_agent = await _presence(livekit, room)
+            if not has_user or has_agent:
+                return has_agent
+            await livekit.ensure_agent(room, metadata, force=True)
+            log.info("dispatched a restoring agent into room %s (attempt %d)", room, attempt)
+            if await _wait_for_agent(livekit, room, wait):
+                return True
+        except Exception:
+            log.warning("recovery attempt %d for room %s failed", attempt, room, exc_info=True)
+            await asyncio.sleep(wait)
+    log.warning(
+        "no agent took over room %s within %.0f s (%d dispatches)", room, sum(schedule), attempt
+    )
     return False
 
 

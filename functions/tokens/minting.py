@@ -14,10 +14,6 @@ from functions.settings import ApiSettings
 MAX_METADATA_BYTES = 2048
 
 
-def new_room_name() -> str:
-    return f"parley-{secrets.token_hex(6)}"
-
-
 def new_identity() -> str:
     return f"user-{secrets.token_hex(4)}"
 
