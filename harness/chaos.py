@@ -26,6 +26,7 @@ FINISHED_TIMEOUT_S = 60.0  # LiveKit's departure timeout (20 s) runs before room
 @dataclass
 class FaultedCall:
     session_id: str
+    """The session the call started in (a LiveKit restart moves it to another one)."""
     said_before: int
     answered_before: int
     fault_at: float = 0.0
@@ -33,6 +34,7 @@ class FaultedCall:
     resumed_after_s: float | None = None
     """Voice-to-voice of the first turn spoken after the fault was over."""
     answered_after: list[bool] = field(default_factory=list)
+    room: str = ""
     transcript: list[dict[str, object]] = field(default_factory=list)
     status: str = ""
 
@@ -56,14 +58,17 @@ async def call_through_fault(
     after: list[str],
     *,
     reply_timeout: float,
-    await_new_agent: float | None = None,
+    agent_back_within: float | None = None,
+    agent_greets: bool = False,
 ) -> FaultedCall:
     """Speak ``before`` with ``fault`` striking at a random moment of one of those turns
     (while the caller speaks or the agent answers), wait until the fault is over, then
-    speak ``after``. ``await_new_agent``: the fault replaces the agent, so wait (that
-    long at most) to hear a new one before speaking on."""
+    speak ``after``. ``agent_back_within``: the fault takes the agent off the caller's line
+    (a new agent, or the same one rejoining), so wait that long at most for its audio to be
+    back (and, with ``agent_greets``, for it to speak) before speaking on."""
     caller = await join(stack.api_url, stack.api_key)
     report = FaultedCall(await caller.room.sid, len(before), 0)
+    report.room = caller.token["roomName"]
     try:
         await asyncio.wait_for(caller.ear.started.wait(), GREETING_TIMEOUT_S)
         await wait_for_quiet(caller.ear, GREETING_TIMEOUT_S)
@@ -77,10 +82,9 @@ async def call_through_fault(
                 report.answered_before += 1
         assert fault_task is not None
         await fault_task
-        if await_new_agent is not None:
-            await asyncio.wait_for(
-                _new_agent_spoke(caller, agents_before, report.recovered_at), await_new_agent
-            )
+        if agent_back_within is not None:
+            since = report.recovered_at if agent_greets else float("-inf")
+            await asyncio.wait_for(_agent_back(caller, agents_before, since), agent_back_within)
             await wait_for_quiet(caller.ear, reply_timeout)
         for sentence in after:
             latency = await _answered(caller, sentence, reply_timeout)
@@ -100,8 +104,9 @@ async def _strike(stack: SupervisedStack, fault: Fault, delay: float, report: Fa
     report.recovered_at = time.perf_counter()
 
 
-async def _new_agent_spoke(caller: Caller, agents_before: int, since: float) -> None:
-    while len(caller.agents_heard) <= agents_before or caller.ear.last_voice < since:
+async def _agent_back(caller: Caller, agents_before: int, voiced_since: float) -> None:
+    """Until the caller subscribed to an agent's audio again, voiced since ``voiced_since``."""
+    while len(caller.agents_heard) <= agents_before or caller.ear.last_voice < voiced_since:
         await asyncio.sleep(0.05)
 
 

@@ -9,14 +9,18 @@ which empties the in-memory emulator, comes last.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import signal
 import time
 from collections import Counter
+from typing import Any
 
+import httpx
 import pytest
 
-from harness.chaos import Fault, FaultedCall, call_through_fault
+from harness.caller import read_transcript
+from harness.chaos import FINISHED_TIMEOUT_S, Fault, FaultedCall, call_through_fault
 from harness.supervised import SupervisedStack
 
 pytestmark = pytest.mark.chaos
@@ -80,8 +84,27 @@ def assert_users_served(
     assert stack.server_errors() == [], stack.server_errors()
 
 
+async def finished_sessions_of_room(stack: SupervisedStack, room: str) -> list[dict[str, Any]]:
+    """Every session of room ``room``, once all are finished (bounded)."""
+    headers = {"x-api-key": stack.api_key}
+    deadline = time.monotonic() + FINISHED_TIMEOUT_S
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=10) as client:
+        while True:
+            resp = await client.get("/api/sessions", params={"room": room}, headers=headers)
+            items: list[dict[str, Any]] = resp.json()["items"] if resp.status_code == 200 else []
+            if items and all(item["status"] == "finished" for item in items):
+                return items
+            assert time.monotonic() < deadline, f"sessions of {room} not finished: {items}"
+            await asyncio.sleep(0.5)
+
+
+async def transcript_of(stack: SupervisedStack, session_id: str) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=10) as client:
+        return await read_transcript(client, {"x-api-key": stack.api_key}, session_id, 0)
+
+
 async def _through(
-    stack: SupervisedStack, fault: Fault, rng: random.Random, **kwargs: float
+    stack: SupervisedStack, fault: Fault, rng: random.Random, **kwargs: Any
 ) -> FaultedCall:
     call = await call_through_fault(
         stack, fault, rng, BEFORE, AFTER, reply_timeout=REPLY_TIMEOUT_S, **kwargs
@@ -107,8 +130,29 @@ async def test_store_frozen(supervised: SupervisedStack, rng: random.Random) -> 
 
 async def test_agent_killed_and_replaced(supervised: SupervisedStack, rng: random.Random) -> None:
     call = await _through(
-        supervised, kill_and_restart("agent"), rng, await_new_agent=AGENT_BACK_WITHIN_S
+        supervised,
+        kill_and_restart("agent"),
+        rng,
+        agent_back_within=AGENT_BACK_WITHIN_S,
+        agent_greets=True,
     )
+    assert_users_served(supervised, call)
+
+
+async def test_livekit_killed_and_restarted_keeps_one_call_in_one_chain(
+    supervised: SupervisedStack, rng: random.Random
+) -> None:
+    call = await _through(
+        supervised, kill_and_restart("livekit"), rng, agent_back_within=AGENT_BACK_WITHIN_S
+    )
+    sessions = await finished_sessions_of_room(supervised, call.room)
+    # the call rejoined a new room of the same name: the first session points at it
+    assert len(sessions) <= 2, sessions
+    if len(sessions) == 2:
+        first, second = sorted(sessions, key=lambda s: str(s["startedAt"]))
+        assert first["continuedIn"] == second["sessionId"], sessions
+        call.transcript += await transcript_of(supervised, str(second["sessionId"]))
+    call.status = "finished"  # every session of the call, checked above
     assert_users_served(supervised, call)
 
 
