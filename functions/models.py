@@ -75,6 +75,11 @@ class Session(BaseModel):
     startedAt: str | None = None
     finishedAt: str | None = None
     endReason: str | None = None
+    continuedIn: str | None = Field(
+        default=None,
+        description="The session this call went on in when its room got a new SID (LiveKit "
+        "restarted mid-call); this one then ends with endReason `replaced`.",
+    )
     participants: list[Participant] = Field(default_factory=list)
     tracks: list[Track] = Field(default_factory=list)
     egress: list[Egress] = Field(default_factory=list)

@@ -59,7 +59,11 @@ async def receive_webhook(request: Request, svc: ServicesDep) -> WebhookAck:
     if session_id is None:
         return WebhookAck(status="ignored", event=event.event)
     tenant = await _tenant_for(svc, session_id, event)
-    await svc.sessions.record(session_id, event, tenant)
+    recorded = await svc.sessions.record(session_id, event, tenant)
+    if event.event == "room_started" and event.room.name:
+        replaced = await svc.sessions.close_replaced(tenant, event.room.name, recorded)
+        if replaced:
+            log.info("room %s restarted as %s: closed %s", event.room.name, session_id, replaced)
     if event.event == "participant_left" and event.room.name:
         svc.spawn(recover_agent_if_needed(svc, event, session_id, tenant))
     return WebhookAck(status="recorded", event=event.event, sessionId=session_id)

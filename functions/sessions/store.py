@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from azure.cosmos.aio import ContainerProxy
 from livekit.protocol.webhook import WebhookEvent
 
 from functions.core.cosmos_ops import Document, public, read_one, update_with_retry
 from functions.core.paging import continuing, unwrap, wrap
 from functions.models import SessionEvent
-from functions.sessions.webhook_fold import apply_event, new_session
+from functions.sessions.webhook_fold import apply_event, close_as_replaced, new_session
 
 _HIDDEN = ("eventIds", "kind", "tenant")
 
@@ -35,6 +37,34 @@ class SessionStore:
             mutate=lambda d: apply_event(d, event),
         )
         return _present(doc)
+
+    async def close_replaced(self, tenant: str, room: str, successor: Document) -> list[str]:
+        """Close the tenant's sessions still ``active`` in room ``room`` that started before
+        ``successor``: LiveKit holds one room a name at a time, so a newer room of that name
+        (a LiveKit server restarted mid-call gives the rejoining call a new room SID) means
+        they are over. Each points at the session its call went on in. Their ids."""
+        started = successor.get("startedAt")
+        if not started:
+            return []
+        query = (
+            "SELECT c.id FROM c WHERE c.kind = 'session' AND c.tenant = @tenant"
+            " AND c.roomName = @room AND c.status = 'active' AND c.startedAt < @started"
+        )
+        params: list[dict[str, object]] = [
+            {"name": "@tenant", "value": tenant},
+            {"name": "@room", "value": room},
+            {"name": "@started", "value": started},
+        ]
+        stale = [item["id"] async for item in self._container.query_items(query, parameters=params)]
+        for session_id in stale:
+            await update_with_retry(
+                self._container,
+                session_id,
+                session_id,
+                create=partial(new_session, session_id),  # gone meanwhile: closed anyway
+                mutate=lambda d: close_as_replaced(d, successor["sessionId"], started),
+            )
+        return stale
 
     async def get(self, session_id: str) -> Document | None:
         doc = await read_one(self._container, session_id, session_id)

@@ -56,6 +56,18 @@ def new_session(session_id: str) -> Document:
     }
 
 
+def close_as_replaced(doc: Document, successor: str, at: str) -> bool:
+    """Finish ``doc`` because its room name now belongs to ``successor``'s newer room.
+    False when it had already finished."""
+    if doc.get("finishedAt"):
+        return False
+    doc["finishedAt"] = at
+    doc["status"] = "finished"
+    doc["endReason"] = "replaced"
+    doc["continuedIn"] = successor
+    return True
+
+
 def _entry(items: list[Document], key: str, value: str, blank: Document) -> Document:
     """The item whose ``key`` is ``value``; ``blank`` (with that key) is added when none is."""
     found = next((item for item in items if item.get(key) == value), None)

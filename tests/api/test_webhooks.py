@@ -183,3 +183,29 @@ async def test_track_and_egress_events(client: httpx.AsyncClient) -> None:
             "error": None,
         }
     ]
+
+
+async def test_a_room_restarted_by_livekit_closes_the_session_it_replaces(
+    client: httpx.AsyncClient,
+) -> None:
+    """A LiveKit server restarted mid-call: the call rejoins a room of the same name with
+    a new SID, and the old room never sends `room_finished`."""
+    t0 = int(time.time()) - 100
+    room = f"restart-{uuid.uuid4().hex[:6]}"
+    first, second = new_sid(), new_sid()
+    for event in lifecycle(first, room, t0)[:3]:  # started, both joined; then the crash
+        assert (await post_event(client, event)).status_code == 200
+    assert (await session(client, first)).json()["status"] == "active"
+
+    rejoined = room_event("room_started", second, room, t0 + 20)
+    assert (await post_event(client, rejoined)).status_code == 200
+
+    old, new = (await session(client, first)).json(), (await session(client, second)).json()
+    assert (old["status"], old["endReason"], old["continuedIn"]) == ("finished", "replaced", second)
+    assert old["finishedAt"] == new["startedAt"]
+    assert (new["status"], new["continuedIn"]) == ("active", None)
+
+    # the first room's own events, re-delivered late, close nothing newer
+    for event in lifecycle(first, room, t0)[:3]:
+        assert (await post_event(client, event)).status_code == 200
+    assert (await session(client, second)).json()["status"] == "active"
