@@ -121,6 +121,10 @@ class LocalRecognizeStream(stt.RecognizeStream):
         self._interim_at = 0
         self._preflight: _Decoded | None = None
         self._tail = QuietTail(quiet_after_s=stt.options.quiet_s)
+        self.decodes = 0
+        """Moonshine decodes so far (interims, preflights, finals)."""
+        self.careful_decodes = 0
+        """Whisper runs started so far (finals Moonshine was unsure of)."""
 
     async def _run(self) -> None:
         try:
@@ -165,6 +169,7 @@ class LocalRecognizeStream(stt.RecognizeStream):
         careful = None
         if heard.text and heard.min_logprob < self._options.fallback_logprob:
             careful = _whisper(self._options.whisper, audio)
+            self.careful_decodes += 1
         return _Decoded(audio.size, heard, careful)
 
     async def _finalise(self) -> None:
@@ -205,6 +210,7 @@ class LocalRecognizeStream(stt.RecognizeStream):
         return self._chunks[0].astype(np.float32) / 32768.0
 
     async def _decode(self, audio: np.ndarray) -> moonshine.Transcript:
+        self.decodes += 1
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(
