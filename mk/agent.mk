@@ -39,5 +39,5 @@ bench-e2e: deps ## end-to-end voice benchmark: v2v latency (offline providers), 
 	$(PY) -m bench.e2e $(BENCH_E2E_ARGS)
 
 .PHONY: bench-voice
-bench-voice: deps ## offline voice benchmark: word accuracy (clean, 12 dB SNR), STT and TTS latency, v2v
+bench-voice: deps ## offline voice benchmark: word accuracy (clean, room noise, babble), STT engines, TTS, v2v and CPU per call
 	$(PY) -m bench.voice $(BENCH_VOICE_ARGS)
