@@ -99,7 +99,8 @@ class Moonshine:
         audio = samples.astype(np.float32, copy=False)[np.newaxis, :]
         mask = np.ones_like(audio, dtype=np.int64)
         (hidden,) = self._encoder.run(None, {"input_values": audio, "attention_mask": mask})
-        encoder_mask = np.ones((1, hidden.shape[1]), dtype=np.int64)
+        # the decoder takes the mask over the input samples and strides it down itself
+        encoder_mask = mask
         past: dict[str, np.ndarray] = {}
         for layer in range(LAYERS):
             for part in ("decoder", "encoder"):

@@ -34,6 +34,8 @@ from agent_app.providers.offline.whisper_stt import WhisperOptions
 
 SAMPLE_RATE = 16_000
 MODEL_NAME = "moonshine-tiny-en+whisper-tiny.en"
+LEAD_SAMPLES = SAMPLE_RATE * 3 // 10
+"""Audio kept before the first voiced frame (a soft first consonant starts below it)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class LocalRecognizeStream(stt.RecognizeStream):
         """Moonshine decodes so far (interims, preflights, finals)."""
         self.careful_decodes = 0
         """Whisper runs started so far (finals Moonshine was unsure of)."""
+        self.longest_decode_s = 0.0
+        """The longest audio a decode was given, seconds."""
 
     async def _run(self) -> None:
         try:
@@ -139,6 +143,8 @@ class LocalRecognizeStream(stt.RecognizeStream):
                 self._samples += chunk.size
                 if self._tail.push(chunk, SAMPLE_RATE):
                     self._voiced_at = self._samples
+                elif not self._voiced_at and self._samples > LEAD_SAMPLES * 2:
+                    self._keep_lead()
                 await self._after_frame()
             await self._finalise()  # end of input: whatever was said is final
         finally:
@@ -202,6 +208,13 @@ class LocalRecognizeStream(stt.RecognizeStream):
         self._tail = QuietTail(quiet_after_s=self._options.quiet_s)
         self._request_id = ""
 
+    def _keep_lead(self) -> None:
+        """Nothing said since the flush (the agent is talking, the line is quiet): keep
+        only the lead-in a first word needs, so decodes see the utterance, not the wait."""
+        lead = np.concatenate(self._chunks)[-LEAD_SAMPLES:]
+        self._chunks = [lead]
+        self._samples = self._interim_at = lead.size
+
     def _audio(self) -> np.ndarray:
         if len(self._chunks) > 1:
             self._chunks = [np.concatenate(self._chunks)]
@@ -211,6 +224,7 @@ class LocalRecognizeStream(stt.RecognizeStream):
 
     async def _decode(self, audio: np.ndarray) -> moonshine.Transcript:
         self.decodes += 1
+        self.longest_decode_s = max(self.longest_decode_s, audio.size / SAMPLE_RATE)
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(
