@@ -76,8 +76,9 @@ function el<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
-function niceStep(max: number): number {
-  const raw = max / 5;
+/** A round tick step giving at most `ticks` ticks (fewer on a phone: labels must not touch). */
+function niceStep(max: number, ticks: number): number {
+  const raw = max / ticks;
   const power = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
 }
@@ -107,7 +108,7 @@ export function latencyChart(turns: readonly TurnMetrics[], width: number): SVGS
       `${splits.length} turns; slowest is ${slowestName} at ${ms(splits[slowest]?.total ?? 0)}.`,
     ),
   );
-  const step = niceStep(max);
+  const step = niceStep(max, Math.max(1, Math.min(5, Math.floor((WIDTH - LABEL - 64) / 72))));
   for (let tick = 0; tick <= max + 1e-9; tick += step) {
     const x = LABEL + tick * scale;
     svg.append(
