@@ -247,6 +247,17 @@ class AgentSettings(BaseSettings):
     """``auto``: Piper's natural voice when its optional runtime is installed, else eSpeak NG."""
     local_tts_threads: int = Field(default=1, ge=1, le=16, json_schema_extra=LOCAL_ONLY)
     """CPU threads of one Piper synthesis (it runs faster than real time on one)."""
+    local_stt_engine: Literal["streaming", "whisper"] = Field(
+        default="streaming", json_schema_extra=LOCAL_ONLY
+    )
+    """``streaming``: Moonshine tiny while the caller speaks (interim and preflight
+    transcripts), Whisper only for the finals Moonshine is unsure of; ``whisper``: Whisper
+    alone on each VAD-bounded utterance (the session adds a second VAD for it)."""
+    local_stt_fast_threads: int = Field(default=1, ge=1, le=16, json_schema_extra=LOCAL_ONLY)
+    """CPU threads of one Moonshine decode; a process runs one decode at a time."""
+    local_stt_fallback_logprob: float = Field(default=-1.0, le=0, json_schema_extra=LOCAL_ONLY)
+    """Whisper decides the final when Moonshine's least likely word is below this
+    log-probability (lower: Whisper less often, faster finals, more misheard words)."""
 
     # Local development only
     transcript_spool_dir: str | None = Field(default=None, json_schema_extra=LOCAL_ONLY)

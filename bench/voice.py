@@ -9,9 +9,14 @@
 2. **STT latency per second of speech**: Whisper's time over the utterance's length.
 3. **TTS time to first audio**: Piper and eSpeak NG through the provider's stream, on a
    two-sentence reply (first audio = the first sentence's) and the real-time factor.
+1b. **The streaming STT's engines** (``bench.stt_streaming``): Moonshine tiny, Whisper,
+   and Moonshine with Whisper for unsure finals at several thresholds, on 36 sentences,
+   clean, in room noise and in babble at 12 dB SNR.
 4. **Voice-to-voice** over real WebRTC (``bench.e2e``'s offline part): the caller speaks
    open sentences in Festival's voice, with no grammar, the agent runs its local
-   providers; p50/p95 at the caller over ``--turns`` turns.
+   providers; p50/p95 at the caller over ``--turns`` turns, the per-stage split and the
+   agent's CPU per call, once per ``--engines`` (``LOCAL_STT_ENGINE``: ``streaming`` is
+   Moonshine + Whisper, ``whisper`` the former path, Whisper behind a second VAD).
 
 The machine is shared: the load average is printed with every part.
 """
@@ -34,6 +39,7 @@ from livekit import rtc
 from agent_app.providers.offline.espeak_tts import ESpeakTTS
 from agent_app.providers.offline.piper_tts import PiperTTS
 from agent_app.providers.offline.whisper_stt import WhisperOptions, load_model, transcribe
+from bench import stt_streaming
 from harness.caller.voice import OPEN_SENTENCES, mix_at_snr, pad, speak, word_accuracy
 
 NOISY_SNR_DB = 12.0
@@ -126,7 +132,7 @@ async def tts_part(threads: int, runs: int = 7) -> None:
     print(load())
 
 
-async def v2v_part(turns: int) -> None:
+async def v2v_part(turns: int, engine: str) -> None:
     """``bench.e2e``'s offline part: a real LiveKit server, API and emulators, the agent's
     worker with its local providers, one caller at a time."""
     from bench.e2e.offline import OFFLINE_SENTENCES, offline_part
@@ -135,7 +141,8 @@ async def v2v_part(turns: int) -> None:
     from harness.caller import synthesize
     from harness.stack import full_stack
 
-    print(f"\n== 4. voice-to-voice over WebRTC, {turns} turns ==")
+    print(f"\n== 4. voice-to-voice over WebRTC, {turns} turns, LOCAL_STT_ENGINE={engine} ==")
+    os.environ["LOCAL_STT_ENGINE"] = engine  # the worker inherits the environment
     print(load())
     for sentence in OFFLINE_SENTENCES:
         synthesize(sentence)  # cached: no speech synthesis while measuring
@@ -155,11 +162,16 @@ def main() -> int:
     parser.add_argument("--tts-threads", type=int, default=1)
     parser.add_argument("--skip-v2v", action="store_true")
     parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--engines", default="streaming,whisper")
+    parser.add_argument("--skip-engines", action="store_true", help="skip part 1b")
     args = parser.parse_args()
     stt_part(args.stt_threads)
+    if not args.skip_engines:
+        stt_streaming.run(to_16k_float, args.stt_threads)
     asyncio.run(tts_part(args.tts_threads))
     if not args.skip_v2v:
-        asyncio.run(v2v_part(args.turns))
+        for engine in args.engines.split(","):
+            asyncio.run(v2v_part(args.turns, engine.strip()))
     return 0
 
 

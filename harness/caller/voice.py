@@ -162,7 +162,9 @@ async def hear(recognizer: stt.STT[Any], frames: list[rtc.AudioFrame], timeout: 
 
 def words(text: str) -> list[str]:
     """Lower-case words without punctuation (what a word score compares)."""
-    return re.findall(r"[a-z']+", text.lower().replace("-", " "))
+    # one word however it is spelled: Whisper writes "good-bye", Moonshine "goodbye"
+    text = text.lower().replace("good-bye", "goodbye")
+    return re.findall(r"[a-z']+", text.replace("-", " "))
 
 
 def word_errors(said: str, heard: str) -> tuple[int, int]:

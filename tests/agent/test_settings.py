@@ -71,6 +71,9 @@ def test_local_only_fields_are_marked_for_the_infra_check() -> None:
         "local_stt_beam_size",
         "local_tts_voice",
         "local_tts_threads",
+        "local_stt_engine",
+        "local_stt_fast_threads",
+        "local_stt_fallback_logprob",
         "rtc_log_capture",
         "loop_block_warn_ms",
         "aws_session_token",
@@ -116,3 +119,12 @@ def test_turn_detection_is_the_model_or_silence_alone() -> None:
     assert turn_handling(AgentSettings(turn_detection="vad"))["turn_detection"] == "vad"
     with pytest.raises(ValidationError):
         AgentSettings(turn_detection="stt")
+
+
+def test_preemptive_speech_only_when_the_offline_voice_speaks_first() -> None:
+    from agent_app.call.turns import turn_handling
+
+    local = turn_handling(AgentSettings(tts_providers="local"))["preemptive_generation"]
+    cloud = turn_handling(AgentSettings(tts_providers="azure,local"))["preemptive_generation"]
+    assert local == {"enabled": True, "preemptive_tts": True}
+    assert cloud == {"enabled": True, "preemptive_tts": False}

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { checkList, loadTs } from '../../harness/model_checks.mjs';
 
-const { splitTurn } = await loadTs('web/console/src/chart.ts');
-const { summarize, humans } = await loadTs('web/console/src/summary.ts');
+const { splitTurn, turnLabels } = await loadTs('web/console/src/chart.ts');
+const { summarize, humans, displayState } = await loadTs('web/console/src/summary.ts');
 const { check, run } = checkList('console model checks');
 const near = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} != ${b}`);
 
@@ -49,6 +49,21 @@ check('a second agent in the room is a recovery; agents are not counted as parti
   const s = session([person('standard'), person('agent'), person('agent')]);
   assert.equal(summarize(s, []).recovered, true);
   assert.equal(humans(s), 1);
+});
+
+check('turns count from 1 in the order spoken; the greeting is not a turn', () => {
+  const greeting = { turnIndex: 0, at: '', llmTtft: 0.05, ttsTtfb: 0.2 };
+  const spoken = (i) => ({ turnIndex: i, at: '', sttDelay: 0.1, endOfTurnDelay: 0.4 });
+  assert.deepEqual(turnLabels([greeting, spoken(2), spoken(4)]), ['Greeting', 'Turn 1', 'Turn 2']);
+  assert.deepEqual(turnLabels([spoken(1), spoken(3)]), ['Turn 1', 'Turn 2']); // no greeting
+});
+
+check('a session its callers have all left shows ended until the API finishes it', () => {
+  const live = (state) => ({ ...session([{ ...person('standard'), state }, person('agent')]), status: 'active' });
+  assert.equal(displayState(live('joined')), 'active');
+  assert.equal(displayState(live('left')), 'ended');
+  assert.equal(displayState({ ...session([]), status: 'active' }), 'active'); // nobody came yet
+  assert.equal(displayState(session([person('standard')])), 'finished');
 });
 
 run();

@@ -22,7 +22,7 @@ def test_latency_split_and_session_summary() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "5/5 console model checks passed" in done.stdout
+    assert "7/7 console model checks passed" in done.stdout
 
 
 def test_the_console_bundle_is_built_from_the_current_sources() -> None:

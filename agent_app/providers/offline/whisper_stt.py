@@ -48,7 +48,7 @@ class WhisperOptions:
 _models: dict[int, Any] = {}
 _models_lock = threading.Lock()
 # one inference at a time per process: a queue, not a pile-up of CPU threads
-_inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
 
 def load_model(cpu_threads: int) -> Any:
@@ -120,7 +120,7 @@ class WhisperSTT(stt.STT[None]):
         loop = asyncio.get_running_loop()
         try:
             text = await asyncio.wait_for(
-                loop.run_in_executor(_inference, transcribe, audio, self._options),
+                loop.run_in_executor(inference, transcribe, audio, self._options),
                 timeout=conn_options.timeout,
             )
         except TimeoutError as e:

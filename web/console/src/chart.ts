@@ -47,8 +47,20 @@ export function splitTurn(t: TurnMetrics): TurnSplit {
   return { turnIndex: t.turnIndex, total, parts };
 }
 
+/**
+ * What an operator calls each turn: the greeting (spoken before the user said anything:
+ * no STT, no end of turn) is not a turn; the others count from 1. The metrics' own
+ * `turnIndex` is the transcript's index, which counts both sides (0, 2, 4...).
+ */
+export function turnLabels(turns: readonly TurnMetrics[]): string[] {
+  let spoken = 0;
+  return turns.map((t, i) =>
+    i === 0 && t.sttDelay == null && t.endOfTurnDelay == null ? 'Greeting' : `Turn ${++spoken}`,
+  );
+}
+
 const SVG = 'http://www.w3.org/2000/svg';
-const LABEL = 64;
+const LABEL = 76;
 const ROW = 26;
 const BAR = 16;
 const AXIS = 24;
@@ -64,8 +76,9 @@ function el<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
-function niceStep(max: number): number {
-  const raw = max / 5;
+/** A round tick step giving at most `ticks` ticks (fewer on a phone: labels must not touch). */
+function niceStep(max: number, ticks: number): number {
+  const raw = max / ticks;
   const power = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
 }
@@ -74,6 +87,7 @@ function niceStep(max: number): number {
 export function latencyChart(turns: readonly TurnMetrics[], width: number): SVGSVGElement {
   const WIDTH = Math.max(280, Math.round(width));
   const splits = turns.map(splitTurn);
+  const labels = turnLabels(turns);
   const max = Math.max(0.1, ...splits.map((s) => Math.max(s.total, s.parts.reduce((a, p) => a + p.seconds, 0))));
   const height = AXIS + splits.length * ROW + 4;
   const scale = (WIDTH - LABEL - 64) / max; // room for the total after the longest bar
@@ -84,16 +98,17 @@ export function latencyChart(turns: readonly TurnMetrics[], width: number): SVGS
     'data-testid': 'latency-chart',
     'data-turns': splits.length,
   });
-  const slowest = splits.reduce((a, b) => (b.total > a.total ? b : a), splits[0] ?? { turnIndex: 0, total: 0, parts: [] });
+  const slowest = splits.reduce((a, b, i) => (b.total > (splits[a]?.total ?? 0) ? i : a), 0);
+  const slowestName = labels[slowest] === 'Greeting' ? 'the greeting' : (labels[slowest] ?? '').toLowerCase();
   svg.append(
     el('title', { id: 'chart-title' }, 'Voice-to-voice latency per turn, split by stage'),
     el(
       'desc',
       { id: 'chart-desc' },
-      `${splits.length} turns; slowest is turn ${slowest.turnIndex} at ${ms(slowest.total)}.`,
+      `${splits.length} turns; slowest is ${slowestName} at ${ms(splits[slowest]?.total ?? 0)}.`,
     ),
   );
-  const step = niceStep(max);
+  const step = niceStep(max, Math.max(1, Math.min(5, Math.floor((WIDTH - LABEL - 64) / 72))));
   for (let tick = 0; tick <= max + 1e-9; tick += step) {
     const x = LABEL + tick * scale;
     svg.append(
@@ -104,7 +119,7 @@ export function latencyChart(turns: readonly TurnMetrics[], width: number): SVGS
   splits.forEach((split, row) => {
     const y = AXIS + row * ROW + (ROW - BAR) / 2;
     const group = el('g', { 'data-turn': split.turnIndex });
-    group.append(el('text', { x: 0, y: y + BAR - 3 }, `Turn ${split.turnIndex}`));
+    group.append(el('text', { x: 0, y: y + BAR - 3 }, labels[row] ?? ''));
     let x = LABEL;
     for (const part of split.parts) {
       const w = Math.max(1, part.seconds * scale);

@@ -39,7 +39,11 @@ async function route(): Promise<void> {
     if (match?.[1]) await renderSession(main, decodeURIComponent(match[1]));
     else await renderSessions(main);
     document.body.dataset.ready = 'true';
-    if (match) main.focus();
+    // focus for screen readers, without scrolling the header out of view
+    if (match) {
+      main.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    }
   } catch (error) {
     main.replaceChildren();
     showProblem(error);

@@ -1,10 +1,10 @@
 // One session: facts, per-turn latency chart, transcript, events timeline, uploads.
 import { api } from './api';
-import { STAGES, latencyChart, splitTurn } from './chart';
+import { STAGES, latencyChart, splitTurn, turnLabels } from './chart';
 import { h, time } from './dom';
 import { bytes, clock, dateTime, duration, ms } from './format';
 import type { Segment, Session, SessionEvent, TurnMetrics, Upload } from './model';
-import { humans, summarize } from './summary';
+import { displayState, humans, summarize } from './summary';
 
 export async function renderSession(main: HTMLElement, sessionId: string): Promise<void> {
   const [session, events, turns, transcript, uploads] = await Promise.all([
@@ -36,7 +36,7 @@ function facts(s: Session, events: readonly SessionEvent[]): HTMLElement {
       'dl',
       { class: 'facts' },
       ...fact('Session id', s.sessionId),
-      ...fact('State', s.status),
+      ...fact('State', displayState(s)),
       ...fact('Started', time(start, dateTime(start))),
       ...fact('Duration', duration(start, s.finishedAt)),
       ...fact('Participants', `${humans(s)} + ${s.participants.length - humans(s)} agent`),
@@ -60,12 +60,13 @@ function latencySection(turns: readonly TurnMetrics[], pageWidth: number): HTMLE
   }
   const legend = h('ul', { class: 'legend', 'aria-label': 'Stages' });
   for (const { stage, label } of STAGES) legend.append(h('li', {}, h('i', { class: `stage-${stage}` }), label));
-  const rows = turns.map((t) => {
+  const labels = turnLabels(turns);
+  const rows = turns.map((t, i) => {
     const split = splitTurn(t);
     return h(
       'tr',
       {},
-      h('th', { scope: 'row' }, `Turn ${t.turnIndex}`),
+      h('th', { scope: 'row' }, labels[i] ?? ''),
       h('td', { class: 'num' }, ms(split.total)),
       h('td', { class: 'num' }, ms(t.endOfTurnDelay)),
       h('td', { class: 'num' }, ms(t.sttDelay)),

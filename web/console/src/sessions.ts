@@ -3,7 +3,7 @@ import { api } from './api';
 import { h, time } from './dom';
 import { dateTime, duration } from './format';
 import type { Session } from './model';
-import { humans, summarize } from './summary';
+import { displayState, humans, summarize } from './summary';
 
 const SUMMARY_CONCURRENCY = 4;
 
@@ -41,6 +41,7 @@ export async function renderSessions(main: HTMLElement): Promise<void> {
     const recovered = h('td', { 'data-label': 'Recovered', 'data-testid': 'recovered' }, '…');
     cells.set(s.sessionId, { turns, recovered });
     const start = s.startedAt ?? s.createdAt;
+    const state = displayState(s);
     body.append(
       h(
         'tr',
@@ -51,7 +52,7 @@ export async function renderSessions(main: HTMLElement): Promise<void> {
           h('a', { href: `#/sessions/${encodeURIComponent(s.sessionId)}` }, s.roomName ?? s.sessionId),
           h('div', { class: 'muted' }, s.sessionId),
         ),
-        h('td', { 'data-label': 'State' }, h('span', { class: `badge ${s.status}` }, s.status)),
+        h('td', { 'data-label': 'State' }, h('span', { class: `badge ${state}` }, state)),
         h('td', { 'data-label': 'Started' }, time(start, dateTime(start))),
         h('td', { class: 'num', 'data-label': 'Duration' }, duration(start, s.finishedAt)),
         h('td', { class: 'num', 'data-label': 'Participants' }, humans(s)),

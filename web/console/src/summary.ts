@@ -22,3 +22,16 @@ export function summarize(session: Session, events: readonly SessionEvent[]): Se
 export function humans(session: Session): number {
   return session.participants.filter((p) => p.kind.toLowerCase() !== AGENT_KIND).length;
 }
+
+/**
+ * The state to show. The API marks a session finished when LiveKit reports the room gone,
+ * about 20 s after the last person left; by then the call is over, so a session whose
+ * callers have all left is shown `ended` at once.
+ */
+export function displayState(session: Session): 'active' | 'ended' | 'finished' {
+  const people = session.participants.filter((p) => p.kind.toLowerCase() !== AGENT_KIND);
+  if (session.status === 'active' && people.length && people.every((p) => p.state === 'left')) {
+    return 'ended';
+  }
+  return session.status;
+}
