@@ -28,6 +28,9 @@ def main(argv: list[str]) -> int:
     env_files = ["dev.env"] + ([".env"] if (ROOT / ".env").exists() else [])
     key = os.environ.get("PARLEY_API_KEYS", "dev-api-key").split(",")[0]
     web = "\n    web client   http://127.0.0.1:7071/" if mode == "up" else ""
+    if mode == "up":
+        number = os.environ.get("SIP_DEV_NUMBER", "+15550100")
+        web += f"\n    phone        sip:{number}@127.0.0.1:{os.environ.get('SIP_PORT', '5060')}"
     print(BANNER.format(mode=mode, key=key, web=web), flush=True)
     honcho = str(ROOT / ".venv" / "bin" / "honcho")
     args = [honcho, "-d", str(ROOT), "-f", f"scripts/Procfile.{mode}", "-e", ",".join(env_files)]

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from functions.core.auth import CallerKind
 from functions.models import TokenRequest, TokenResponse
+from functions.phone.rooms import is_phone_room
 from functions.routes.deps import ServicesDep, TokenCallerDep
 from functions.routes.errors import ApiError, responses_with
 from functions.settings import DEFAULT_TENANT
@@ -66,6 +67,8 @@ async def issue_token(
         )
 
     room = body.roomName or new_room_name()
+    if is_phone_room(room):
+        raise ApiError(422, "reserved_room_name", "Room names starting phone_ are for calls.")
     tenant = caller.tenant or DEFAULT_TENANT
     await svc.room_claims.claim(room, tenant)
     metadata = dispatch_metadata(identity, caller.kind.value, tenant, body.metadata)
