@@ -14,6 +14,7 @@ from livekit.agents import JobContext, inference, vad
 
 from agent_app.api.client import ParleyApi
 from agent_app.api.handoff import open_handoff
+from agent_app.call import phone
 from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.pipelines import build_pipeline
 from agent_app.call.plan import CallPlan, plan_call
@@ -51,7 +52,8 @@ async def entrypoint(ctx: JobContext) -> None:
     for participant in ctx.room.remote_participants.values():
         # already there when we joined: the SDK announces no "connected" event for them
         events.on_participant_connected(participant)
-    plan = plan_call(settings, await profile_fetch, dispatch)
+    line = await phone.find_line(ctx, dispatch)
+    plan = plan_call(settings, await profile_fetch, dispatch, line=line)
     await run_call(ctx, plan, api, events)
 
 
@@ -102,6 +104,8 @@ async def run_call(
         agent=agent, room=ctx.room, room_options=room_audio.room_options(), session_host=False
     )
     session_record.keep_lean(parley.session)  # after start, which begins the record
+    if plan.phone is not None:
+        phone.PhoneCall(ctx, parley.session, plan.phone, events.record).attach()
     parley.greet()
 
 
