@@ -32,13 +32,15 @@ class PhoneAccount:
     user: str = "caller"
     password: str | None = None
     auto_answer: bool = False
+    host: str = "127.0.0.1"
+    """The loopback address it calls from (127.0.0.2 plays a foreign source)."""
 
 
-def _config(sip_port: int, ctrl_port: int, source: Path, record_dir: Path) -> str:
+def _config(sip_port: int, ctrl_port: int, source: Path, record_dir: Path, host: str) -> str:
     return "\n".join(
         [
             "poll_method epoll",
-            f"sip_listen 127.0.0.1:{sip_port}",
+            f"sip_listen {host}:{sip_port}",
             "sip_transports udp",
             f"audio_source aufile,{source}",
             "audio_player aubridge,nil",
@@ -68,7 +70,7 @@ def _account_line(account: PhoneAccount) -> str:
         params += [f"auth_user={account.user}", f"auth_pass={account.password}"]
     if account.auto_answer:
         params.append("answermode=auto")
-    return f"<sip:{account.user}@127.0.0.1>;" + ";".join(params) + "\n"
+    return f"<sip:{account.user}@{account.host}>;" + ";".join(params) + "\n"
 
 
 def _netstring(payload: dict[str, Any]) -> bytes:
@@ -95,7 +97,7 @@ class Softphone:
     @property
     def uri(self) -> str:
         """Where this phone can be rung."""
-        return f"sip:{self.account.user}@127.0.0.1:{self.sip_port}"
+        return f"sip:{self.account.user}@{self.account.host}:{self.sip_port}"
 
     async def command(self, command: str, params: str = "") -> dict[str, Any]:
         """Run a baresip command (``dial``, ``hangup``, ``sndcode``, ``ausrc`` ...)."""
@@ -185,11 +187,13 @@ async def start_softphone(
     home = work / f"baresip-{name}-{sip_port}"
     record_dir = home / "recordings"
     record_dir.mkdir(parents=True)
-    (home / "config").write_text(_config(sip_port, ctrl_port, idle_source, record_dir))
+    (home / "config").write_text(
+        _config(sip_port, ctrl_port, idle_source, record_dir, account.host)
+    )
     (home / "accounts").write_text(_account_line(account))
     (home / "contacts").write_text("")
     proc = ManagedProcess(
-        f"baresip-{name}-{sip_port}", [exe, "-f", str(home), "-n", "127.0.0.1"], work
+        f"baresip-{name}-{sip_port}", [exe, "-f", str(home), "-n", account.host], work
     ).start()
     await asyncio.to_thread(proc.wait_ready, lambda: port_open(ctrl_port), 20)
     reader, writer = await asyncio.open_connection("127.0.0.1", ctrl_port)
