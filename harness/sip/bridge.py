@@ -23,6 +23,14 @@ class SipBridge:
         """The SIP URI a softphone dials to ring ``number`` through this bridge."""
         return f"sip:{number}@127.0.0.1:{self.sip_port}"
 
+    def refused(self, caller: str) -> bool:
+        """Whether the bridge has refused (rejected or dropped) a call from ``caller``."""
+        tag = f'"fromUser": "{caller}"'
+        return any(
+            tag in line and ("Rejecting inbound" in line or "Dropping inbound" in line)
+            for line in self.process.log_text().splitlines()
+        )
+
     def stop(self) -> None:
         self.process.stop()
 

@@ -12,6 +12,7 @@ import httpx
 
 from harness.doubles import engines
 from harness.sip.phone_audio import read_wav
+from harness.sip.softphone import Softphone
 
 Items = list[dict[str, Any]]
 
@@ -69,3 +70,41 @@ async def transcribe(recording: Path) -> str:
     """What Whisper hears in a softphone's recording."""
     pcm, rate = read_wav(recording)
     return await engines.hear(pcm, rate)
+
+
+async def answered_call(
+    phone: Softphone,
+    uri: str,
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    tenant: str,
+    timeout: float = 60,
+) -> str:
+    """Dial ``uri``, wait for the answer and the agent's greeting; the session id."""
+    await phone.dial(uri)
+    await phone.wait_event("CALL_ESTABLISHED", timeout=timeout)
+    session = await session_of_call(client, headers, tenant, phone.account.user, timeout)
+    session_id = str(session["sessionId"])
+    await transcript_when(client, headers, session_id, said_by("assistant", 1), timeout)
+    return session_id
+
+
+async def events_when(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    session_id: str,
+    type_: str,
+    timeout: float,
+) -> Items:
+    """The session's events of ``type_`` once there is one (polled, bounded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        resp = await client.get(
+            f"/api/sessions/{session_id}/events", params={"limit": 1000}, headers=headers
+        )
+        if resp.status_code == 200:
+            found = [e for e in resp.json()["items"] if e.get("type") == type_]
+            if found:
+                return found
+        await asyncio.sleep(0.3)
+    raise TimeoutError(f"no {type_} event in {session_id} within {timeout}s")

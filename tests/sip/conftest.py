@@ -43,3 +43,19 @@ def quiet_line(work_dir: Path) -> Path:
 async def api(phones: PhoneStack) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=phones.api.base_url, timeout=30) as client:
         yield client
+
+
+DEV_NUMBER = "+15550100"
+
+
+@pytest.fixture(scope="session")
+async def dev_number(phones: PhoneStack) -> str:
+    """The default tenant's number, callable from loopback (as `make up` registers it)."""
+    async with httpx.AsyncClient(base_url=phones.api.base_url, timeout=30) as client:
+        resp = await client.post(
+            "/api/numbers",
+            json={"number": DEV_NUMBER, "allowedAddresses": ["127.0.0.1/32"]},
+            headers=phones.key("default"),
+        )
+        assert resp.status_code == 201, resp.text
+    return DEV_NUMBER
