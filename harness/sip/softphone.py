@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import shutil
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,6 @@ def _config(sip_port: int, ctrl_port: int, source: Path, record_dir: Path, host:
         [
             "poll_method epoll",
             f"sip_listen {host}:{sip_port}",
-            "sip_transports udp",
             f"audio_source aufile,{source}",
             "audio_player aubridge,nil",
             "audio_alert aubridge,nil",
@@ -62,6 +62,26 @@ def _config(sip_port: int, ctrl_port: int, source: Path, record_dir: Path, host:
             "",
         ]
     )
+
+
+def _free_sip_port(attempts: int = 50) -> int:
+    """A port free for SIP over UDP and TCP, with the next one free for TLS (baresip 1.0.0
+    always listens on all three, TLS one port up)."""
+    for _ in range(attempts):
+        port = free_udp_port()
+        held: list[socket.socket] = []
+        try:
+            for p in (port, port + 1):
+                s = socket.socket()
+                held.append(s)
+                s.bind(("127.0.0.1", p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no free SIP port pair found")
 
 
 def _account_line(account: PhoneAccount) -> str:
@@ -183,7 +203,7 @@ async def start_softphone(
     if exe is None:
         raise RuntimeError("baresip is not installed (make system-deps installs it)")
     account = account or PhoneAccount()
-    sip_port, ctrl_port = free_udp_port(), free_port()
+    sip_port, ctrl_port = _free_sip_port(), free_port()
     home = work / f"baresip-{name}-{sip_port}"
     record_dir = home / "recordings"
     record_dir.mkdir(parents=True)
