@@ -6,6 +6,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
+import av
 import numpy as np
 
 from harness.caller import voice
@@ -72,3 +73,21 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
         data = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
         channels, rate = wav.getnchannels(), wav.getframerate()
     return data[::channels].copy(), rate
+
+
+def g711(pcm: np.ndarray) -> np.ndarray:
+    """int16 ``pcm`` at 8 kHz through G.711 μ-law (PCMU) and back, as FFmpeg's codec does it."""
+    frame = av.AudioFrame.from_ndarray(
+        pcm.astype(np.int16).reshape(1, -1), format="s16", layout="mono"
+    )
+    frame.sample_rate = PHONE_RATE
+    encoder = av.CodecContext.create("pcm_mulaw", "w")
+    encoder.sample_rate, encoder.format, encoder.layout = PHONE_RATE, "s16", "mono"
+    decoder = av.CodecContext.create("pcm_mulaw", "r")
+    decoder.sample_rate, decoder.layout = PHONE_RATE, "mono"
+    decoded = [
+        f.to_ndarray().reshape(-1)
+        for packet in encoder.encode(frame) + encoder.encode(None)
+        for f in decoder.decode(packet)
+    ]
+    return np.concatenate(decoded).astype(np.int16)
