@@ -11,7 +11,16 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from functions.routes import health, metrics, sessions, tenants, tokens, uploads, webhooks
+from functions.routes import (
+    health,
+    metrics,
+    phone,
+    sessions,
+    tenants,
+    tokens,
+    uploads,
+    webhooks,
+)
 from functions.routes.errors import install_error_handlers
 from functions.services import ServiceHolder
 from functions.settings import ApiSettings, get_settings
@@ -46,7 +55,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.state.services = holder
     install_error_handlers(app)
-    for module in (health, tokens, webhooks, sessions, uploads, tenants, metrics):
+    for module in (health, tokens, webhooks, sessions, uploads, tenants, metrics, phone):
         app.include_router(module.router, prefix="/api")
     if (WEB_DIST / "console").is_dir():
         # mounted before /app so the console is not also a path of the web client's mount

@@ -22,6 +22,7 @@ from functions.core.clients import (
 )
 from functions.core.livekit_gateway import LiveKitGateway
 from functions.core.ratelimit import SlidingWindowLimiter
+from functions.phone.numbers import PhoneNumbers
 from functions.sessions.ownership import SessionOwners
 from functions.sessions.store import SessionStore
 from functions.sessions.transcripts import TranscriptStore
@@ -54,6 +55,7 @@ class Services:
     livekit: LiveKitGateway
     token_limiter: SlidingWindowLimiter
     webhook_receiver: api.WebhookReceiver
+    phone_numbers: PhoneNumbers
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -122,6 +124,7 @@ async def build_services(settings: ApiSettings) -> Services:
                 settings.livekit_api_key, settings.livekit_api_secret.get_secret_value()
             )
         ),
+        phone_numbers=PhoneNumbers(gateway.sip, settings.agent_name),
     )
 
 

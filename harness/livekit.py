@@ -44,7 +44,15 @@ class LiveKitServer:
         self.process.stop()
 
 
-def livekit_config(port: int, tcp_port: int, udp_port: int, webhook_url: str | None) -> str:
+def livekit_config(
+    port: int,
+    tcp_port: int,
+    udp_port: int,
+    webhook_url: str | None,
+    redis_address: str | None = None,
+) -> str:
+    # with Redis the server also serves the SIP APIs (livekit-sip talks to it through Redis)
+    redis = f"redis:\n  address: {redis_address}\n" if redis_address else ""
     webhook = (
         f"webhook:\n  api_key: {DEV_LIVEKIT_KEY}\n  urls:\n    - {webhook_url}\n"
         if webhook_url
@@ -65,15 +73,18 @@ def livekit_config(port: int, tcp_port: int, udp_port: int, webhook_url: str | N
         "agents:\n  target_load: 2.0\n"
         "logging:\n  level: info\n"
         f"{webhook}"
+        f"{redis}"
     )
 
 
-def start_livekit(work: Path, webhook_url: str | None = None) -> LiveKitServer:
+def start_livekit(
+    work: Path, webhook_url: str | None = None, redis_address: str | None = None
+) -> LiveKitServer:
     if not LIVEKIT_BIN.exists():
         raise RuntimeError(f"{LIVEKIT_BIN} is missing: run `make livekit-server`")
     port, tcp_port, udp_port = free_port(), free_port(), free_port()
     config = work / f"livekit-{port}.yaml"
-    config.write_text(livekit_config(port, tcp_port, udp_port, webhook_url))
+    config.write_text(livekit_config(port, tcp_port, udp_port, webhook_url, redis_address))
     proc = ManagedProcess(
         f"livekit-{port}", [str(LIVEKIT_BIN), "--config", str(config)], work
     ).start()

@@ -26,18 +26,23 @@ class Stack:
 
 
 @contextlib.contextmanager
-def full_stack(work: Path, emulators: Emulators | None = None) -> Iterator[Stack]:
+def full_stack(
+    work: Path, emulators: Emulators | None = None, redis_address: str | None = None
+) -> Iterator[Stack]:
     """Start everything but the agent; stop it all on exit, errors included.
 
     ``emulators`` reuses emulators already running (a test session shares one pair);
     otherwise this starts and stops its own. Each stack gets a fresh Cosmos database.
+    ``redis_address`` (host:port) gives the LiveKit server Redis, which SIP needs.
     """
     with contextlib.ExitStack() as stack:
         if emulators is None:
             emulators = stack.enter_context(running_emulators(work))
         api_port = free_port()
         livekit = start_livekit(
-            work, webhook_url=f"http://127.0.0.1:{api_port}/api/livekit/webhook"
+            work,
+            webhook_url=f"http://127.0.0.1:{api_port}/api/livekit/webhook",
+            redis_address=redis_address,
         )
         stack.callback(livekit.stop)
         api = ApiProcess(work, api_environment(emulators, livekit_url=livekit.ws_url), api_port)

@@ -144,6 +144,9 @@ def main(argv: list[str]) -> int:
     key = env.get("PARLEY_API_KEYS", "dev-api-key").split(",")[0]
     api = StackPorts.from_env(env).api_url
     web = f"\n    web client   {api}/" if mode == "up" else ""
+    if mode == "up":
+        number = env.get("SIP_DEV_NUMBER", "+15550100")
+        web += f"\n    phone        sip:{number}@127.0.0.1:{env.get('SIP_PORT', '5060')}"
     print(BANNER.format(mode=mode, api=api, key=key, web=web), flush=True)
     return supervise(conf, names, env)
 

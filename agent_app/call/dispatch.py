@@ -19,6 +19,10 @@ class DispatchMetadata:
     """Set by the recovery re-dispatch: a snapshot is expected."""
     tenant: str | None = None
     """The tenant whose call this is: its profile applies, its session is written."""
+    channel: str | None = None
+    """``phone`` when a tenant's number rang (the number's dispatch rule says so)."""
+    dialled: str | None = None
+    """The tenant's number the caller dialled (phone calls)."""
 
     @classmethod
     def parse(cls, raw: str | None) -> DispatchMetadata:
@@ -34,4 +38,6 @@ class DispatchMetadata:
             session_id=str(session_id) if session_id else None,
             restore=bool(data.get("restore", False)),
             tenant=str(data["tenant"]) if data.get("tenant") else None,
+            channel=str(data["channel"]) if data.get("channel") else None,
+            dialled=str(data["dialled"]) if data.get("dialled") else None,
         )

@@ -14,6 +14,7 @@ from livekit.agents import JobContext, inference, vad
 
 from agent_app.api.client import ParleyApi
 from agent_app.api.handoff import open_handoff
+from agent_app.call import phone
 from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.job_end import end_job_with_session
 from agent_app.call.pipelines import build_pipeline
@@ -52,7 +53,8 @@ async def entrypoint(ctx: JobContext) -> None:
     for participant in ctx.room.remote_participants.values():
         # already there when we joined: the SDK announces no "connected" event for them
         events.on_participant_connected(participant)
-    plan = plan_call(settings, await profile_fetch, dispatch)
+    line = await phone.find_line(ctx, dispatch)
+    plan = plan_call(settings, await profile_fetch, dispatch, line=line)
     await run_call(ctx, plan, api, events)
 
 
@@ -104,6 +106,8 @@ async def run_call(
     )
     session_record.keep_lean(parley.session)  # after start, which begins the record
     end_job_with_session(ctx, parley.session)
+    if plan.phone is not None:
+        phone.PhoneCall(ctx, parley.session, plan.phone, events.record).attach()
     parley.greet()
 
 

@@ -22,10 +22,15 @@ Pipeline = Literal["cascaded", "realtime"]
 """How speech becomes a reply: ``cascaded`` is STT → LLM → TTS; ``realtime`` is a
 speech-to-speech model, with the cascaded chains as its fallback in the same call."""
 
-Channel = Literal["web"]
-"""How the user reaches the agent: ``web`` is a browser (or any WebRTC client)."""
+Channel = Literal["web", "phone"]
+"""How the user reaches the agent: ``web`` is a browser (or any WebRTC client), ``phone``
+a phone line through the SIP bridge."""
 
 GREETING_INSTRUCTIONS = "Greet the user in one short sentence and offer help."
+PHONE_INSTRUCTIONS = (
+    "You are on a phone call: keep answers short and speakable, no lists or markup. "
+    "Keypad presses reach you as '(keypad) <digits>'."
+)
 WELCOME_BACK = "Sorry, I lost you for a moment. I'm back, and I remember our conversation."
 
 
@@ -39,6 +44,18 @@ class Opening:
     """Generate the opening with these instructions (when ``say`` is None)."""
     remember: bool = True
     """Whether the opening joins the conversation the model sees."""
+
+
+@dataclass(frozen=True)
+class PhoneLine:
+    """The numbers of a phone call."""
+
+    caller: str | None
+    """The caller's number (or SIP user), as the carrier sent it."""
+    dialled: str | None
+    """The tenant's number the caller rang."""
+    participant: str
+    """The caller's SIP participant identity in the room."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,9 @@ class CallPlan:
     """The worker's settings with the tenant's profile and these chains laid over them:
     what the providers and the session read their options from."""
 
+    phone: PhoneLine | None = None
+    """The phone line (``channel`` is ``phone``), else None."""
+
     def opening(self, restored: bool) -> Opening:
         """The opening for a call that was (or was not) restored from a snapshot."""
         return self.welcome_back if restored else self.greeting
@@ -84,8 +104,12 @@ def plan_call(
     dispatch: DispatchMetadata,
     *,
     channel: Channel = "web",
+    line: PhoneLine | None = None,
 ) -> CallPlan:
-    """The plan for one call: the profile over the worker's settings, then every choice."""
+    """The plan for one call: the profile over the worker's settings, then every choice.
+    A call with a phone ``line`` is a ``phone`` call."""
+    if line is not None:
+        channel = "phone"
     effective = profile.apply(settings)
     stt, llm, tts = (tuple(effective.chain(kind)) for kind in ("stt", "llm", "tts"))
     realtime = tuple(effective.realtime_providers or ())
@@ -107,9 +131,17 @@ def plan_call(
         tts=tts,
         realtime=realtime,
         tools=DEFAULT_TOOLS,
-        instructions=effective.persona_prompt(),
+        instructions=_instructions(effective.persona_prompt(), line),
         greeting=greeting,
         welcome_back=Opening(say=WELCOME_BACK, remember=False),
         restore_expected=dispatch.restore,
         settings=effective,
+        phone=line,
     )
+
+
+def _instructions(prompt: str, line: PhoneLine | None) -> str:
+    if line is None:
+        return prompt
+    caller = f" The caller's number is {line.caller}." if line.caller else ""
+    return f"{prompt}\n\n{PHONE_INSTRUCTIONS}{caller}"

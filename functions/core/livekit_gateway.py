@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 from livekit import api
+from livekit.api.sip_service import SipService
 
 from functions.settings import ApiSettings
 
@@ -36,6 +37,10 @@ class LiveKitGateway:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+    def sip(self) -> SipService:
+        """livekit-api's SIP service (trunks, dispatch rules, calls), time-bounded the same."""
+        return self._api().sip
 
     async def room_exists(self, room: str) -> bool:
         rooms = await self._api().room.list_rooms(api.ListRoomsRequest(names=[room]))

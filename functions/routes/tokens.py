@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from functions.core.auth import CallerKind
 from functions.models import TokenRequest, TokenResponse
+from functions.phone.rooms import is_phone_room
 from functions.routes.deps import ServicesDep, TokenCallerDep
 from functions.routes.errors import ApiError, responses_with
 from functions.settings import DEFAULT_TENANT
@@ -69,6 +70,10 @@ async def issue_token(
             headers={"Retry-After": str(decision.retry_after_seconds)},
         )
 
+    if body.roomName and is_phone_room(body.roomName):
+        raise ApiError(
+            422, "room_name_reserved", "Room names starting phone_ are made for phone calls."
+        )
     tenant = caller.tenant or DEFAULT_TENANT
     room = body.roomName or svc.room_names.make(tenant)
     if body.roomName:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from livekit.protocol.webhook import WebhookEvent
 from pydantic import BaseModel
 
+from functions.phone.rooms import tenant_of_phone_room
 from functions.routes.deps import ServicesDep
 from functions.routes.errors import ApiError, ErrorBody
 from functions.sessions.agent_recovery import recover_agent_if_needed
@@ -79,6 +80,9 @@ async def _tenant_for(svc: ServicesDep, session_id: str, event: WebhookEvent) ->
     made_for = _made_for(svc, room)
     if made_for is not None:
         return made_for
+    phone_tenant = tenant_of_phone_room(room) if room else None
+    if phone_tenant is not None:
+        return phone_tenant  # a caller's room, made by the tenant's number (never claimable)
     claimed = await svc.room_claims.tenant_of(room) if room else None
     # Rooms nobody claimed were made outside Parley's token route: the default tenant's.
     return claimed or DEFAULT_TENANT

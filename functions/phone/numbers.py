@@ -1,0 +1,136 @@
+"""A tenant's inbound numbers, kept as LiveKit SIP trunks and dispatch rules.
+
+LiveKit holds the only copy: each number is one inbound trunk (the number, who may call
+it) and one dispatch rule (a room per caller, the agent dispatched with the tenant). Both
+carry ``{"tenant": …}`` metadata, which is how a tenant's numbers are found again; a
+number already held by any trunk is refused, so a number never rings two tenants.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from livekit import api
+from livekit.api.sip_service import SipService
+
+from functions.core.errors import Conflict, NotFound
+from functions.phone.models import PhoneNumber, PhoneNumberRequest
+from functions.phone.rooms import phone_room_prefix
+
+log = logging.getLogger(__name__)
+NAME_PREFIX = "parley"
+
+
+def _tenant_of(metadata: str) -> str | None:
+    try:
+        data = json.loads(metadata) if metadata else {}
+    except ValueError:
+        return None
+    tenant = data.get("tenant") if isinstance(data, dict) else None
+    return tenant if isinstance(tenant, str) else None
+
+
+def _view(trunk: api.SIPInboundTrunkInfo, rule_id: str | None) -> PhoneNumber:
+    return PhoneNumber(
+        number=trunk.numbers[0] if trunk.numbers else "",
+        allowedAddresses=list(trunk.allowed_addresses),
+        username=trunk.auth_username or None,
+        hasPassword=bool(trunk.auth_username),
+        trunkId=trunk.sip_trunk_id,
+        dispatchRuleId=rule_id,
+    )
+
+
+def agent_metadata(tenant: str, number: str) -> str:
+    """What the agent's dispatch says about a call to ``number`` (see agent_app dispatch)."""
+    return json.dumps({"tenant": tenant, "channel": "phone", "dialled": number})
+
+
+class PhoneNumbers:
+    """Create, list and delete a tenant's numbers through livekit-api's SIP service."""
+
+    def __init__(self, sip: Callable[[], SipService], agent_name: str) -> None:
+        self._sip_service = sip  # the client is made lazily, on the serving loop
+        self._agent = agent_name
+
+    @property
+    def _sip(self) -> SipService:
+        return self._sip_service()
+
+    async def _trunks(self) -> list[api.SIPInboundTrunkInfo]:
+        listing = await self._sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest())
+        return list(listing.items)
+
+    async def _rules(self) -> list[api.SIPDispatchRuleInfo]:
+        listing = await self._sip.list_dispatch_rule(api.ListSIPDispatchRuleRequest())
+        return list(listing.items)
+
+    async def list(self, tenant: str) -> list[PhoneNumber]:
+        trunks = [t for t in await self._trunks() if _tenant_of(t.metadata) == tenant]
+        rules = {t: r.sip_dispatch_rule_id for r in await self._rules() for t in r.trunk_ids}
+        return sorted((_view(t, rules.get(t.sip_trunk_id)) for t in trunks), key=lambda n: n.number)
+
+    async def create(self, tenant: str, request: PhoneNumberRequest) -> PhoneNumber:
+        if any(request.number in t.numbers for t in await self._trunks()):
+            raise Conflict("number_taken", "This number is already in use.")
+        metadata = json.dumps({"tenant": tenant})
+        password = request.password.get_secret_value() if request.password else ""
+        trunk = await self._sip.create_inbound_trunk(
+            api.CreateSIPInboundTrunkRequest(
+                trunk=api.SIPInboundTrunkInfo(
+                    name=f"{NAME_PREFIX}:{tenant}:{request.number}",
+                    metadata=metadata,
+                    numbers=[request.number],
+                    allowed_addresses=request.allowedAddresses,
+                    auth_username=request.username or "",
+                    auth_password=password,
+                )
+            )
+        )
+        try:
+            rule = await self._sip.create_dispatch_rule(
+                api.CreateSIPDispatchRuleRequest(
+                    dispatch_rule=api.SIPDispatchRuleInfo(
+                        name=f"{NAME_PREFIX}:{tenant}:{request.number}",
+                        metadata=metadata,
+                        trunk_ids=[trunk.sip_trunk_id],
+                        rule=api.SIPDispatchRule(
+                            dispatch_rule_individual=api.SIPDispatchRuleIndividual(
+                                room_prefix=phone_room_prefix(tenant)
+                            )
+                        ),
+                        room_config=api.RoomConfiguration(
+                            agents=[
+                                api.RoomAgentDispatch(
+                                    agent_name=self._agent,
+                                    metadata=agent_metadata(tenant, request.number),
+                                )
+                            ]
+                        ),
+                    )
+                )
+            )
+        except Exception:
+            # no trunk without its rule: it would answer calls that ring nobody
+            await self._sip.delete_trunk(api.DeleteSIPTrunkRequest(sip_trunk_id=trunk.sip_trunk_id))
+            raise
+        return _view(trunk, rule.sip_dispatch_rule_id)
+
+    async def delete(self, tenant: str, number: str) -> None:
+        owned = [
+            t
+            for t in await self._trunks()
+            if _tenant_of(t.metadata) == tenant and number in t.numbers
+        ]
+        if not owned:
+            raise NotFound("number_not_found", "No such number.")
+        ids = {t.sip_trunk_id for t in owned}
+        for rule in await self._rules():
+            if ids & set(rule.trunk_ids):
+                await self._sip.delete_dispatch_rule(
+                    api.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule.sip_dispatch_rule_id)
+                )
+        for trunk_id in ids:
+            await self._sip.delete_trunk(api.DeleteSIPTrunkRequest(sip_trunk_id=trunk_id))

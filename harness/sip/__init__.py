@@ -1,0 +1,2 @@
+"""Phone calls in tests: the livekit-sip bridge beside a LiveKit server with Redis, and
+baresip softphones driven over their TCP control socket."""
