@@ -4,11 +4,13 @@ waits on supervisord restarting it and on its health check."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,9 +94,11 @@ class SupervisedStack:
         self.devstack.stop(timeout=120, sig=signal.SIGINT)
 
 
-def start_supervised_stack(work: Path) -> SupervisedStack:
+@contextlib.contextmanager
+def supervised_stack(work: Path) -> Iterator[SupervisedStack]:
     """`python -m scripts.devstack up` on free ports, with `dev.env` only (a developer's
-    `.env` is ignored); returns when every process is healthy and the agent registered."""
+    `.env` is ignored), once every process is healthy and the agent registered; stopped
+    as Ctrl-C stops it on exit."""
     ports = {name: str(free_port()) for name in DEFAULTS}
     run_dir = work / f"stack-{ports['PARLEY_API_PORT']}"
     env = {
@@ -118,7 +122,6 @@ def start_supervised_stack(work: Path) -> SupervisedStack:
             ),
             timeout=START_TIMEOUT_S,
         )
-    except BaseException:
+        yield stack
+    finally:
         stack.stop()
-        raise
-    return stack

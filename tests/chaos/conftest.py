@@ -12,16 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.supervised import SupervisedStack, start_supervised_stack
+from harness.supervised import SupervisedStack, supervised_stack
 
 
 @pytest.fixture(scope="session")
 def supervised(work_dir: Path) -> Iterator[SupervisedStack]:
-    stack = start_supervised_stack(work_dir)
-    try:
+    with supervised_stack(work_dir) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture

