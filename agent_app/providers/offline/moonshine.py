@@ -13,7 +13,6 @@ process on a dedicated thread with a bounded number of CPU threads, like Whisper
 from __future__ import annotations
 
 import math
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from agent_app.providers.offline.model_files import moonshine_model_dir
+from agent_app.providers.offline.process_models import ProcessModels
 
 SAMPLE_RATE = 16_000
 MODEL_NAME = "moonshine-tiny-en"
@@ -140,20 +140,14 @@ class Moonshine:
         return Transcript(self.tokenizer.decode(tokens), lowest)
 
 
-_models: dict[int, Moonshine] = {}
-_models_lock = threading.Lock()
+_models = ProcessModels(lambda threads: Moonshine(moonshine_model_dir(), threads))
 # one decode at a time per process: calls queue instead of oversubscribing the cores
 decoding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moonshine")
 
 
 def load_model(cpu_threads: int) -> Moonshine:
     """The process-wide model for ``cpu_threads`` (loaded on first use; blocking)."""
-    with _models_lock:
-        model = _models.get(cpu_threads)
-        if model is None:
-            model = Moonshine(moonshine_model_dir(), cpu_threads)
-            _models[cpu_threads] = model
-        return model
+    return _models.get(cpu_threads)
 
 
 def transcribe(samples: np.ndarray, cpu_threads: int) -> Transcript:

@@ -29,6 +29,7 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions,
 from livekit.agents.utils import AudioBuffer
 
 from agent_app.providers.offline import moonshine, whisper_stt
+from agent_app.providers.offline.process_models import LocalSTT
 from agent_app.providers.offline.quiet_tail import QuietTail
 from agent_app.providers.offline.whisper_stt import WhisperOptions
 
@@ -63,8 +64,10 @@ class _Decoded:
     careful: asyncio.Future[str] | None
 
 
-class StreamingLocalSTT(stt.STT[None]):
+class StreamingLocalSTT(LocalSTT):
     """Moonshine tiny for interims and preflights, Whisper tiny.en for unsure finals."""
+
+    model_name = MODEL_NAME
 
     def __init__(self, *, options: StreamingOptions | None = None) -> None:
         super().__init__(
@@ -74,16 +77,7 @@ class StreamingLocalSTT(stt.STT[None]):
         )
         self.options = options or StreamingOptions()
 
-    @property
-    def model(self) -> str:
-        return MODEL_NAME
-
-    @property
-    def provider(self) -> str:
-        return "local"
-
     def warm(self) -> None:
-        """Load both models now (blocking) instead of on the first turn."""
         moonshine.load_model(self.options.moonshine_threads)
         whisper_stt.load_model(self.options.whisper.cpu_threads)
 

@@ -13,7 +13,6 @@ of oversubscribing the cores.
 from __future__ import annotations
 
 import asyncio
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from livekit.agents.types import (
 from livekit.agents.utils import AudioBuffer
 
 from agent_app.providers.offline.model_files import whisper_model_dir
+from agent_app.providers.offline.process_models import LocalSTT, ProcessModels
 
 SAMPLE_RATE = 16_000
 MODEL_NAME = "whisper-tiny.en"
@@ -45,29 +45,27 @@ class WhisperOptions:
     """Candidates kept while decoding; 1 (greedy) is faster but mishears more in noise."""
 
 
-_models: dict[int, Any] = {}
-_models_lock = threading.Lock()
+def _load(cpu_threads: int) -> Any:
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(
+        str(whisper_model_dir()),
+        device="cpu",
+        compute_type="int8",
+        cpu_threads=cpu_threads,
+        num_workers=1,
+        local_files_only=True,
+    )
+
+
+_models = ProcessModels(_load)
 # one inference at a time per process: a queue, not a pile-up of CPU threads
 inference = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
 
 def load_model(cpu_threads: int) -> Any:
     """The process-wide model for ``cpu_threads`` (loaded on first use; blocking)."""
-    with _models_lock:
-        model = _models.get(cpu_threads)
-        if model is None:
-            from faster_whisper import WhisperModel
-
-            model = WhisperModel(
-                str(whisper_model_dir()),
-                device="cpu",
-                compute_type="int8",
-                cpu_threads=cpu_threads,
-                num_workers=1,
-                local_files_only=True,
-            )
-            _models[cpu_threads] = model
-        return model
+    return _models.get(cpu_threads)
 
 
 def transcribe(samples: np.ndarray, options: WhisperOptions) -> str:
@@ -89,23 +87,16 @@ def transcribe(samples: np.ndarray, options: WhisperOptions) -> str:
     return " ".join(segment.text.strip() for segment in segments).strip()
 
 
-class WhisperSTT(stt.STT[None]):
+class WhisperSTT(LocalSTT):
     """Batch STT (the session wraps it with VAD for streaming)."""
+
+    model_name = MODEL_NAME
 
     def __init__(self, *, options: WhisperOptions | None = None) -> None:
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         self._options = options or WhisperOptions()
 
-    @property
-    def model(self) -> str:
-        return MODEL_NAME
-
-    @property
-    def provider(self) -> str:
-        return "local"
-
     def warm(self) -> None:
-        """Load the model now (blocking) instead of on the first turn."""
         load_model(self._options.cpu_threads)
 
     async def _recognize_impl(
