@@ -53,3 +53,10 @@ async def test_keypad_digits_reach_the_agent_and_hanging_up_mid_reply_ends_the_c
     items = await transcript_when(api, headers, session_id, lambda items: len(items) >= 2, 30)
     assert items[0]["role"] == "assistant"
     assert any(i["role"] == "user" and i["text"] == "(keypad) 42" for i in items)
+    session = (await api.get(f"/api/sessions/{session_id}", headers=headers)).json()
+    assert session["channel"] == "phone"
+    assert session["phone"] == {
+        "callerNumber": "bob",
+        "dialledNumber": dev_number,
+        "outcome": "caller_hung_up",
+    }
