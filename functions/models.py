@@ -291,6 +291,13 @@ class TenantProfile(ApiModel):
         pattern=r"^[A-Za-z0-9:_.\-]{1,64}$",
         description="Voice name for the text-to-speech provider (e.g. `en-US-AvaNeural`).",
     )
+    transferTo: str | None = Field(
+        default=None,
+        pattern=r"^(\+[1-9][0-9]{6,14}|sips?:[A-Za-z0-9+_.\-]+@[A-Za-z0-9.\-]+(:[0-9]{1,5})?)$",
+        description="Where the agent's `transfer` tool hands a phone call to a human (SIP "
+        "REFER): an E.164 number (`tel:`) or a SIP URI.",
+        examples=["+15550123", "sip:desk@pbx.example.com"],
+    )
     sttProviders: list[SttProvider] | None = Field(
         default=None, min_length=1, max_length=3, description="Speech-to-text chain, in order."
     )

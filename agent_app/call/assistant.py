@@ -10,6 +10,7 @@ from livekit.agents import Agent, llm
 from agent_app.tools import DEFAULT_TOOLS, ToolServices, build_tools
 from agent_app.tools.clock import Clock, utc_now
 from agent_app.tools.documents import UploadLister
+from agent_app.tools.transfer import Transfer
 
 
 class ParleyAssistant(Agent):
@@ -29,8 +30,9 @@ class ParleyAssistant(Agent):
         chat_ctx: Any = None,
         tools: tuple[str, ...] = DEFAULT_TOOLS,
         realtime: llm.RealtimeModel | None = None,
+        transfer: Transfer | None = None,
     ) -> None:
-        services = ToolServices(list_uploads=list_uploads, now=clock)
+        services = ToolServices(list_uploads=list_uploads, now=clock, transfer=transfer)
         overrides: dict[str, Any] = (
             {"llm": realtime, "stt": None, "turn_detection": "realtime_llm"} if realtime else {}
         )

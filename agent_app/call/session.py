@@ -32,6 +32,7 @@ from agent_app.observability import telemetry
 from agent_app.providers.chains import Providers
 from agent_app.recovery.state import StateStore
 from agent_app.settings import AgentSettings
+from agent_app.tools.transfer import Transfer
 
 logger = logging.getLogger("parley.agent.session")
 
@@ -94,6 +95,8 @@ class ParleySession:
             options=intake_options or IntakeOptions(max_bytes=settings.upload_max_bytes),
         )
         self._room_name = room_name
+        self.transfer: Transfer | None = None
+        """Hands a phone call to a human (set before ``prepare`` on a phone call)."""
         self.agent: Agent | None = None
         self.restored = False
 
@@ -138,6 +141,7 @@ class ParleySession:
             chat_ctx=chat_ctx,
             tools=self.plan.tools,
             realtime=realtime,
+            transfer=self.transfer,
         )
 
     def _to_cascade(self, chat_ctx: llm.ChatContext) -> Agent:
