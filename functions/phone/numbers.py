@@ -118,7 +118,8 @@ class PhoneNumbers:
             raise
         return _view(trunk, rule.sip_dispatch_rule_id)
 
-    async def delete(self, tenant: str, number: str) -> None:
+    async def delete(self, tenant: str, number: str) -> PhoneNumber:
+        """Delete the number's dispatch rule and trunk; what was deleted."""
         owned = [
             t
             for t in await self._trunks()
@@ -127,10 +128,13 @@ class PhoneNumbers:
         if not owned:
             raise NotFound("number_not_found", "No such number.")
         ids = {t.sip_trunk_id for t in owned}
+        rule_id: str | None = None
         for rule in await self._rules():
             if ids & set(rule.trunk_ids):
+                rule_id = rule.sip_dispatch_rule_id
                 await self._sip.delete_dispatch_rule(
                     api.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule.sip_dispatch_rule_id)
                 )
         for trunk_id in ids:
             await self._sip.delete_trunk(api.DeleteSIPTrunkRequest(sip_trunk_id=trunk_id))
+        return _view(owned[0], rule_id)
