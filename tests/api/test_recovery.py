@@ -41,6 +41,12 @@ async def test_dispatches_a_restoring_agent_once_when_it_joins() -> None:
     assert name == "r1" and json.loads(metadata) == {"sessionId": "RM_1", "restore": True}
 
 
+async def test_a_phone_caller_left_alone_gets_a_restoring_agent() -> None:
+    room = FakeRoom([api.ParticipantInfo.Kind.SIP], joins_after=1)
+    assert await recover(room, "phone_acme__x_1", "RM_2", tenant="acme", join_timeout=1)
+    assert json.loads(room.dispatches[0][1])["tenant"] == "acme"
+
+
 async def test_retries_a_bounded_number_of_times_when_no_agent_comes() -> None:
     room = FakeRoom([USER])
     assert not await recover(room, "r1", "RM_1", attempts=3, join_timeout=0.01)
