@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from livekit import api
 from livekit.api.sip_service import SipService
@@ -41,6 +42,16 @@ def _view(trunk: api.SIPInboundTrunkInfo, rule_id: str | None) -> PhoneNumber:
         trunkId=trunk.sip_trunk_id,
         dispatchRuleId=rule_id,
     )
+
+
+Labelled = TypeVar("Labelled", api.SIPInboundTrunkInfo, api.SIPDispatchRuleInfo)
+
+
+def _labelled(kind: type[Labelled], tenant: str, number: str, **fields: Any) -> Labelled:
+    """A trunk or rule with ``fields``, named and tagged with the tenant (how a tenant's
+    numbers are found again)."""
+    name, metadata = f"{NAME_PREFIX}:{tenant}:{number}", json.dumps({"tenant": tenant})
+    return kind(name=name, metadata=metadata, **fields)
 
 
 def agent_metadata(tenant: str, number: str) -> str:
@@ -75,13 +86,13 @@ class PhoneNumbers:
     async def create(self, tenant: str, request: PhoneNumberRequest) -> PhoneNumber:
         if any(request.number in t.numbers for t in await self._trunks()):
             raise Conflict("number_taken", "This number is already in use.")
-        metadata = json.dumps({"tenant": tenant})
         password = request.password.get_secret_value() if request.password else ""
         trunk = await self._sip.create_inbound_trunk(
             api.CreateSIPInboundTrunkRequest(
-                trunk=api.SIPInboundTrunkInfo(
-                    name=f"{NAME_PREFIX}:{tenant}:{request.number}",
-                    metadata=metadata,
+                trunk=_labelled(
+                    api.SIPInboundTrunkInfo,
+                    tenant,
+                    request.number,
                     numbers=[request.number],
                     allowed_addresses=request.allowedAddresses,
                     auth_username=request.username or "",
@@ -92,9 +103,10 @@ class PhoneNumbers:
         try:
             rule = await self._sip.create_dispatch_rule(
                 api.CreateSIPDispatchRuleRequest(
-                    dispatch_rule=api.SIPDispatchRuleInfo(
-                        name=f"{NAME_PREFIX}:{tenant}:{request.number}",
-                        metadata=metadata,
+                    dispatch_rule=_labelled(
+                        api.SIPDispatchRuleInfo,
+                        tenant,
+                        request.number,
                         trunk_ids=[trunk.sip_trunk_id],
                         rule=api.SIPDispatchRule(
                             dispatch_rule_individual=api.SIPDispatchRuleIndividual(

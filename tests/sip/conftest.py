@@ -11,6 +11,7 @@ import pytest
 from harness.emulators import Emulators
 from harness.processes import ManagedProcess
 from harness.sip import phone_audio
+from harness.sip.softphone import PhoneAccount, Softphone, SoftphoneStarter, start_softphone
 from harness.sip.stack import PhoneStack, phone_stack
 from harness.stack import agent_on
 
@@ -59,3 +60,18 @@ async def dev_number(phones: PhoneStack) -> str:
         )
         assert resp.status_code == 201, resp.text
     return DEV_NUMBER
+
+
+@pytest.fixture
+async def softphones(work_dir: Path, quiet_line: Path) -> AsyncIterator[SoftphoneStarter]:
+    """Starts softphones (quiet until told to speak); all closed when the test ends."""
+    started: list[Softphone] = []
+
+    async def start(account: PhoneAccount) -> Softphone:
+        phone = await start_softphone(work_dir, account.user, quiet_line, account)
+        started.append(phone)
+        return phone
+
+    yield start
+    for phone in started:
+        await phone.close()
