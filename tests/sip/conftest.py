@@ -24,11 +24,13 @@ def phones(emulators: Emulators, work_dir: Path) -> Iterator[PhoneStack]:
 
 @pytest.fixture(scope="session")
 def phone_agent(phones: PhoneStack, work_dir: Path) -> Iterator[ManagedProcess]:
-    """The agent worker, serving every tenant's calls through the tenant-aware API."""
+    """The agent worker, serving every tenant's calls through the tenant-aware API, with
+    Redis (leases and snapshots: a call outlives its worker)."""
     with agent_on(
         phones.stack,
         work_dir,
         name="phone-agent",
+        redis_url=phones.redis.url,
         extra_env={"PARLEY_API_URL": phones.api.base_url},
     ) as proc:
         yield proc
