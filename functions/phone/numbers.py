@@ -87,42 +87,34 @@ class PhoneNumbers:
         if any(request.number in t.numbers for t in await self._trunks()):
             raise Conflict("number_taken", "This number is already in use.")
         password = request.password.get_secret_value() if request.password else ""
+        trunk_info = _labelled(
+            api.SIPInboundTrunkInfo,
+            tenant,
+            request.number,
+            numbers=[request.number],
+            allowed_addresses=request.allowedAddresses,
+            auth_username=request.username or "",
+            auth_password=password,
+        )
         trunk = await self._sip.create_inbound_trunk(
-            api.CreateSIPInboundTrunkRequest(
-                trunk=_labelled(
-                    api.SIPInboundTrunkInfo,
-                    tenant,
-                    request.number,
-                    numbers=[request.number],
-                    allowed_addresses=request.allowedAddresses,
-                    auth_username=request.username or "",
-                    auth_password=password,
-                )
-            )
+            api.CreateSIPInboundTrunkRequest(trunk=trunk_info)
+        )
+        # a room of their own for every caller, the agent dispatched for the tenant
+        agent = api.RoomAgentDispatch(
+            agent_name=self._agent, metadata=agent_metadata(tenant, request.number)
+        )
+        individual = api.SIPDispatchRuleIndividual(room_prefix=phone_room_prefix(tenant))
+        rule_info = _labelled(
+            api.SIPDispatchRuleInfo,
+            tenant,
+            request.number,
+            trunk_ids=[trunk.sip_trunk_id],
+            rule=api.SIPDispatchRule(dispatch_rule_individual=individual),
+            room_config=api.RoomConfiguration(agents=[agent]),
         )
         try:
             rule = await self._sip.create_dispatch_rule(
-                api.CreateSIPDispatchRuleRequest(
-                    dispatch_rule=_labelled(
-                        api.SIPDispatchRuleInfo,
-                        tenant,
-                        request.number,
-                        trunk_ids=[trunk.sip_trunk_id],
-                        rule=api.SIPDispatchRule(
-                            dispatch_rule_individual=api.SIPDispatchRuleIndividual(
-                                room_prefix=phone_room_prefix(tenant)
-                            )
-                        ),
-                        room_config=api.RoomConfiguration(
-                            agents=[
-                                api.RoomAgentDispatch(
-                                    agent_name=self._agent,
-                                    metadata=agent_metadata(tenant, request.number),
-                                )
-                            ]
-                        ),
-                    )
-                )
+                api.CreateSIPDispatchRuleRequest(dispatch_rule=rule_info)
             )
         except Exception:
             # no trunk without its rule: it would answer calls that ring nobody
