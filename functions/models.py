@@ -67,6 +67,18 @@ class Egress(BaseModel):
     error: str | None = None
 
 
+class PhoneDetails(BaseModel):
+    """What the agent recorded about a phone call (its `phone_call` and `call_ended` events)."""
+
+    callerNumber: str | None = Field(default=None, description="Who called (as the carrier said).")
+    dialledNumber: str | None = Field(default=None, description="The tenant's number rung.")
+    outcome: str | None = Field(
+        default=None,
+        description="How the call ended: `completed` (the agent said goodbye), "
+        "`caller_hung_up`; null while it runs or if the agent recorded no end.",
+    )
+
+
 class Session(BaseModel):
     sessionId: str = Field(description="The LiveKit room SID.", examples=["RM_9sWr2YpX7pLq"])
     roomName: str | None = Field(default=None, examples=["support-42"])
@@ -84,6 +96,12 @@ class Session(BaseModel):
     tracks: list[Track] = Field(default_factory=list)
     egress: list[Egress] = Field(default_factory=list)
     lastEventAt: str | None = None
+    channel: Literal["web", "phone"] = Field(
+        default="web", description="How the user reached the agent: a browser or a phone line."
+    )
+    phone: PhoneDetails | None = Field(
+        default=None, description="Numbers and outcome of a phone call (single-session reads)."
+    )
 
 
 class SessionPage(BaseModel):
@@ -277,6 +295,13 @@ class TenantProfile(ApiModel):
         default=None,
         pattern=r"^[A-Za-z0-9:_.\-]{1,64}$",
         description="Voice name for the text-to-speech provider (e.g. `en-US-AvaNeural`).",
+    )
+    transferTo: str | None = Field(
+        default=None,
+        pattern=r"^(\+[1-9][0-9]{6,14}|sips?:[A-Za-z0-9+_.\-]+@[A-Za-z0-9.\-]+(:[0-9]{1,5})?)$",
+        description="Where the agent's `transfer` tool hands a phone call to a human (SIP "
+        "REFER): an E.164 number (`tel:`) or a SIP URI.",
+        examples=["+15550123", "sip:desk@pbx.example.com"],
     )
     sttProviders: list[SttProvider] | None = Field(
         default=None, min_length=1, max_length=3, description="Speech-to-text chain, in order."

@@ -23,5 +23,10 @@ logging:
   level: info
 YAML
 chmod 600 "$config"
+# livekit-sip exits when Redis does not answer at start: give Redis up to 30 s to come up
+for _ in $(seq 60); do
+  (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break
+  sleep 0.5
+done
 "$ROOT/.venv/bin/python" -m scripts.dev_number &
 exec "$ROOT/.tools/bin/livekit-sip" --config "$config"

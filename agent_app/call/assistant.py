@@ -12,6 +12,7 @@ from livekit.agents import vad as lk_vad
 from agent_app.tools import DEFAULT_TOOLS, ToolServices, build_tools
 from agent_app.tools.clock import Clock, utc_now
 from agent_app.tools.documents import UploadLister
+from agent_app.tools.transfer import Transfer
 
 
 class ParleyAssistant(Agent):
@@ -34,9 +35,10 @@ class ParleyAssistant(Agent):
         realtime: llm.RealtimeModel | None = None,
         on_enter: Callable[[], None] | None = None,
         vad: lk_vad.VAD | None = None,
+        transfer: Transfer | None = None,
     ) -> None:
         self._entered = on_enter
-        services = ToolServices(list_uploads=list_uploads, now=clock)
+        services = ToolServices(list_uploads=list_uploads, now=clock, transfer=transfer)
         overrides: dict[str, Any] = (
             {"llm": realtime, "stt": None, "turn_detection": "realtime_llm"} if realtime else {}
         )

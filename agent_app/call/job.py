@@ -82,6 +82,13 @@ async def run_call(
         handoff=open_handoff(settings),
         realtime=models.realtime,
     )
+    phone_call = (
+        phone.PhoneCall(ctx, parley.session, plan.phone, events.record, settings)
+        if plan.phone is not None
+        else None
+    )
+    if phone_call is not None and plan.phone is not None and plan.phone.transfer_to:
+        parley.transfer = phone_call.transfer
     agent = await parley.prepare()
     telemetry.watch_failovers((providers.stt, providers.llm, providers.tts), events.record)
     telemetry.session_started(parley.restored, events.record)
@@ -106,8 +113,8 @@ async def run_call(
     )
     session_record.keep_lean(parley.session)  # after start, which begins the record
     end_job_with_session(ctx, parley.session)
-    if plan.phone is not None:
-        phone.PhoneCall(ctx, parley.session, plan.phone, events.record).attach()
+    if phone_call is not None:
+        phone_call.attach()
     parley.greet()
 
 

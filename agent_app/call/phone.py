@@ -17,11 +17,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from livekit import rtc
+import aiohttp
+from livekit import api, rtc
 from livekit.agents import AgentSession, ConversationItemAddedEvent, JobContext, llm
 
 from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.plan import PhoneLine
+from agent_app.settings import AgentSettings
 
 logger = logging.getLogger("parley.agent.phone")
 
@@ -29,6 +31,8 @@ CALLER_ATTRIBUTE = "sip.phoneNumber"
 DIALLED_ATTRIBUTE = "sip.trunkPhoneNumber"
 DIGIT_PAUSE_S = 2.0
 """Keypad digits pressed closer together than this are one entry (``#`` ends one at once)."""
+TRANSFER_TIMEOUT_S = 45.0
+"""The longest a transfer may take: the far end rings, answers, and the REFER completes."""
 GOODBYE_PLAYOUT_S = 15.0
 """The longest the agent waits for its goodbye to finish playing before hanging up."""
 _GOODBYE = re.compile(r"\b(good ?bye|bye)\b", re.I)
@@ -116,9 +120,15 @@ class PhoneCall:
     """The phone side of a running call: keypad entries, hang-up and goodbye."""
 
     def __init__(
-        self, ctx: JobContext, session: AgentSession[Any], line: PhoneLine, record: EventSink
+        self,
+        ctx: JobContext,
+        session: AgentSession[Any],
+        line: PhoneLine,
+        record: EventSink,
+        settings: AgentSettings,
     ) -> None:
         self._ctx = ctx
+        self._settings = settings
         self._session = session
         self._line = line
         self._record = record
@@ -134,6 +144,32 @@ class PhoneCall:
         self._ctx.room.on("sip_dtmf_received", self._on_dtmf)
         self._ctx.room.on("participant_disconnected", self._on_left)
         self._session.on("conversation_item_added", self._on_item)
+
+    async def transfer(self) -> str:
+        """Hand the caller to the tenant's ``transferTo`` (SIP REFER by livekit-sip)."""
+        target = self._line.transfer_to
+        if not target:
+            return "No transfer target is configured for this line."
+        uri = target if target.startswith("sip") else f"tel:{target}"
+        self._record("transfer", {"to": target})
+        logger.info("transferring the call", extra={"to": mask(target)})
+        settings = self._settings
+        async with api.LiveKitAPI(
+            settings.livekit_url,
+            settings.livekit_api_key,
+            settings.livekit_api_secret.get_secret_value(),
+            timeout=aiohttp.ClientTimeout(total=TRANSFER_TIMEOUT_S),
+        ) as client:
+            await client.sip.transfer_sip_participant(
+                api.TransferSIPParticipantRequest(
+                    room_name=self._ctx.room.name,
+                    participant_identity=self._line.participant,
+                    transfer_to=uri,
+                ),
+                timeout=TRANSFER_TIMEOUT_S,
+            )
+        self._end("transferred")
+        return "The call has been transferred."
 
     def _on_dtmf(self, dtmf: rtc.SipDTMF) -> None:
         self._keypad.press(dtmf.digit)

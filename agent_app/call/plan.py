@@ -10,13 +10,14 @@ through the job. Pure: no LiveKit, no network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from agent_app.call.dispatch import DispatchMetadata
 from agent_app.call.tenant_profile import TenantProfile
 from agent_app.settings import AgentSettings
 from agent_app.tools import DEFAULT_TOOLS
+from agent_app.tools.transfer import NAME as TRANSFER_TOOL
 
 Pipeline = Literal["cascaded", "realtime"]
 """How speech becomes a reply: ``cascaded`` is STT → LLM → TTS; ``realtime`` is a
@@ -56,6 +57,8 @@ class PhoneLine:
     """The tenant's number the caller rang."""
     participant: str
     """The caller's SIP participant identity in the room."""
+    transfer_to: str | None = None
+    """Where the ``transfer_call`` tool hands the call (the tenant's ``transferTo``)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ def plan_call(
     A call with a phone ``line`` is a ``phone`` call."""
     if line is not None:
         channel = "phone"
+        line = replace(line, transfer_to=profile.transfer_to)
     effective = profile.apply(settings)
     stt, llm, tts = (tuple(effective.chain(kind)) for kind in ("stt", "llm", "tts"))
     realtime = tuple(effective.realtime_providers or ())
@@ -130,7 +134,7 @@ def plan_call(
         llm=llm,
         tts=tts,
         realtime=realtime,
-        tools=DEFAULT_TOOLS,
+        tools=DEFAULT_TOOLS + ((TRANSFER_TOOL,) if line and line.transfer_to else ()),
         instructions=_instructions(effective.persona_prompt(), line),
         greeting=greeting,
         welcome_back=Opening(say=WELCOME_BACK, remember=False),

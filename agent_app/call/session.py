@@ -35,6 +35,7 @@ from agent_app.observability import telemetry
 from agent_app.providers.chains import Providers
 from agent_app.recovery.state import StateStore
 from agent_app.settings import AgentSettings
+from agent_app.tools.transfer import Transfer
 
 logger = logging.getLogger("parley.agent.session")
 
@@ -102,6 +103,8 @@ class ParleySession:
             options=intake_options or IntakeOptions(max_bytes=settings.upload_max_bytes),
         )
         self._room_name = room_name
+        self.transfer: Transfer | None = None
+        """Hands a phone call to a human (set before ``prepare`` on a phone call)."""
         self.agent: Agent | None = None
         self.restored = False
 
@@ -152,6 +155,7 @@ class ParleySession:
             realtime=realtime,
             on_enter=on_enter,
             vad=vad_model,
+            transfer=self.transfer,
         )
 
     def _to_cascade(self, chat_ctx: llm.ChatContext) -> Agent:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,9 @@ FETCH_TIMEOUT_S = 2.0
 """The longest a call start waits for its profile before going on with the defaults."""
 
 _TEXT_LIMITS = {"persona": 64, "instructions": 4000, "greeting": 300, "language": 16, "voice": 64}
+_TRANSFER_TARGET = re.compile(
+    r"^(\+[1-9][0-9]{6,14}|sips?:[A-Za-z0-9+_.\-]+@[A-Za-z0-9.\-]+(:[0-9]{1,5})?)$"
+)
 _CHAINS = {"sttProviders": "stt", "llmProviders": "llm", "ttsProviders": "tts"}
 
 
@@ -54,6 +58,8 @@ class TenantProfile:
     """``realtime`` (a speech-to-speech model) or ``cascaded`` (STT → LLM → TTS)."""
     realtime_providers: tuple[str, ...] | None = None
     """The speech-to-speech chain, first preferred."""
+    transfer_to: str | None = None
+    """Where a phone call is handed to a human: an E.164 number or a SIP URI."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TenantProfile:
@@ -89,6 +95,11 @@ class TenantProfile:
             values["realtime_providers"] = tuple(chain)
         elif chain is not None:
             logger.warning("ignoring the tenant profile's realtimeProviders")
+        target = data.get("transferTo")
+        if isinstance(target, str) and _TRANSFER_TARGET.match(target):
+            values["transfer_to"] = target
+        elif target is not None:
+            logger.warning("ignoring the tenant profile's transferTo")
         return cls(**values)
 
     def apply(self, settings: AgentSettings) -> AgentSettings:

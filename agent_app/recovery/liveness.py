@@ -228,9 +228,9 @@ def livekit_remover(url: str, api_key: str, api_secret: str, timeout: float) -> 
         ) as lk:
             listing = await lk.room.list_participants(api.ListParticipantsRequest(room=holder.room))
             identities = {p.identity for p in listing.participants}
-            callers = [
-                p for p in listing.participants if p.kind == api.ParticipantInfo.Kind.STANDARD
-            ]
+            # a phone caller (livekit-sip's participant) is a caller as much as a browser
+            kinds = (api.ParticipantInfo.Kind.STANDARD, api.ParticipantInfo.Kind.SIP)
+            callers = [p for p in listing.participants if p.kind in kinds]
             if holder.identity not in identities or not callers:
                 return False  # already gone, or nobody left to serve
             await lk.room.remove_participant(

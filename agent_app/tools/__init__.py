@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from livekit.agents import llm
 
-from agent_app.tools import clock, documents
+from agent_app.tools import clock, documents, transfer
 
 DEFAULT_TOOLS: tuple[str, ...] = (clock.NAME, documents.NAME)
 """Every call's tools today, in the order the model sees them."""
@@ -26,12 +26,21 @@ class ToolServices:
     """The session's uploads, with their text."""
     now: clock.Clock = clock.utc_now
     """The wall clock (fixed in tests)."""
+    transfer: transfer.Transfer | None = None
+    """Hands the phone call to a human (phone calls with a transfer target only)."""
 
 
 _FACTORIES: dict[str, Callable[[ToolServices], llm.Tool]] = {
     clock.NAME: lambda services: clock.tool(services.now),
     documents.NAME: lambda services: documents.tool(services.list_uploads),
+    transfer.NAME: lambda services: transfer.tool(_transfer_of(services)),
 }
+
+
+def _transfer_of(services: ToolServices) -> transfer.Transfer:
+    if services.transfer is None:
+        raise ValueError("the transfer tool needs a phone call to transfer")
+    return services.transfer
 
 
 def build_tools(names: tuple[str, ...], services: ToolServices) -> list[llm.Tool]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from livekit import api
 from livekit.api.sip_service import SipService
@@ -41,6 +42,16 @@ def _view(trunk: api.SIPInboundTrunkInfo, rule_id: str | None) -> PhoneNumber:
         trunkId=trunk.sip_trunk_id,
         dispatchRuleId=rule_id,
     )
+
+
+Labelled = TypeVar("Labelled", api.SIPInboundTrunkInfo, api.SIPDispatchRuleInfo)
+
+
+def _labelled(kind: type[Labelled], tenant: str, number: str, **fields: Any) -> Labelled:
+    """A trunk or rule with ``fields``, named and tagged with the tenant (how a tenant's
+    numbers are found again)."""
+    name, metadata = f"{NAME_PREFIX}:{tenant}:{number}", json.dumps({"tenant": tenant})
+    return kind(name=name, metadata=metadata, **fields)
 
 
 def agent_metadata(tenant: str, number: str) -> str:
@@ -75,42 +86,35 @@ class PhoneNumbers:
     async def create(self, tenant: str, request: PhoneNumberRequest) -> PhoneNumber:
         if any(request.number in t.numbers for t in await self._trunks()):
             raise Conflict("number_taken", "This number is already in use.")
-        metadata = json.dumps({"tenant": tenant})
         password = request.password.get_secret_value() if request.password else ""
+        trunk_info = _labelled(
+            api.SIPInboundTrunkInfo,
+            tenant,
+            request.number,
+            numbers=[request.number],
+            allowed_addresses=request.allowedAddresses,
+            auth_username=request.username or "",
+            auth_password=password,
+        )
         trunk = await self._sip.create_inbound_trunk(
-            api.CreateSIPInboundTrunkRequest(
-                trunk=api.SIPInboundTrunkInfo(
-                    name=f"{NAME_PREFIX}:{tenant}:{request.number}",
-                    metadata=metadata,
-                    numbers=[request.number],
-                    allowed_addresses=request.allowedAddresses,
-                    auth_username=request.username or "",
-                    auth_password=password,
-                )
-            )
+            api.CreateSIPInboundTrunkRequest(trunk=trunk_info)
+        )
+        # a room of their own for every caller, the agent dispatched for the tenant
+        agent = api.RoomAgentDispatch(
+            agent_name=self._agent, metadata=agent_metadata(tenant, request.number)
+        )
+        individual = api.SIPDispatchRuleIndividual(room_prefix=phone_room_prefix(tenant))
+        rule_info = _labelled(
+            api.SIPDispatchRuleInfo,
+            tenant,
+            request.number,
+            trunk_ids=[trunk.sip_trunk_id],
+            rule=api.SIPDispatchRule(dispatch_rule_individual=individual),
+            room_config=api.RoomConfiguration(agents=[agent]),
         )
         try:
             rule = await self._sip.create_dispatch_rule(
-                api.CreateSIPDispatchRuleRequest(
-                    dispatch_rule=api.SIPDispatchRuleInfo(
-                        name=f"{NAME_PREFIX}:{tenant}:{request.number}",
-                        metadata=metadata,
-                        trunk_ids=[trunk.sip_trunk_id],
-                        rule=api.SIPDispatchRule(
-                            dispatch_rule_individual=api.SIPDispatchRuleIndividual(
-                                room_prefix=phone_room_prefix(tenant)
-                            )
-                        ),
-                        room_config=api.RoomConfiguration(
-                            agents=[
-                                api.RoomAgentDispatch(
-                                    agent_name=self._agent,
-                                    metadata=agent_metadata(tenant, request.number),
-                                )
-                            ]
-                        ),
-                    )
-                )
+                api.CreateSIPDispatchRuleRequest(dispatch_rule=rule_info)
             )
         except Exception:
             # no trunk without its rule: it would answer calls that ring nobody
@@ -118,7 +122,8 @@ class PhoneNumbers:
             raise
         return _view(trunk, rule.sip_dispatch_rule_id)
 
-    async def delete(self, tenant: str, number: str) -> None:
+    async def delete(self, tenant: str, number: str) -> PhoneNumber:
+        """Delete the number's dispatch rule and trunk; what was deleted."""
         owned = [
             t
             for t in await self._trunks()
@@ -127,10 +132,13 @@ class PhoneNumbers:
         if not owned:
             raise NotFound("number_not_found", "No such number.")
         ids = {t.sip_trunk_id for t in owned}
+        rule_id: str | None = None
         for rule in await self._rules():
             if ids & set(rule.trunk_ids):
+                rule_id = rule.sip_dispatch_rule_id
                 await self._sip.delete_dispatch_rule(
                     api.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=rule.sip_dispatch_rule_id)
                 )
         for trunk_id in ids:
             await self._sip.delete_trunk(api.DeleteSIPTrunkRequest(sip_trunk_id=trunk_id))
+        return _view(owned[0], rule_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path
 
 from functions.phone.models import E164_PATTERN, PhoneNumber, PhoneNumberList, PhoneNumberRequest
 from functions.routes.deps import IntegratorDep, ServicesDep
@@ -38,10 +38,9 @@ async def create_number(
 
 @router.delete(
     "/numbers/{number}",
-    status_code=204,
+    response_model=PhoneNumber,
     responses=responses_with({404: "The tenant has no such number."}),
 )
-async def delete_number(number: NumberPath, caller: IntegratorDep, svc: ServicesDep) -> Response:
-    """Stop answering a number: its dispatch rule and trunk are deleted."""
-    await svc.phone_numbers.delete(caller.tenant or DEFAULT_TENANT, number)
-    return Response(status_code=204)
+async def delete_number(number: NumberPath, caller: IntegratorDep, svc: ServicesDep) -> PhoneNumber:
+    """Stop answering a number: its dispatch rule and trunk are deleted; answers what was."""
+    return await svc.phone_numbers.delete(caller.tenant or DEFAULT_TENANT, number)

@@ -20,6 +20,7 @@ from functions.models import (
     TurnMetrics,
     TurnMetricsPage,
 )
+from functions.phone.sessions import channel_of, phone_details
 from functions.routes.deps import AgentDep, ReaderDep, ServicesDep, SessionIdPath
 from functions.routes.errors import ERROR_RESPONSES, ApiError, responses_with
 
@@ -42,7 +43,8 @@ async def list_sessions(
 ) -> SessionPage:
     """The caller's tenant's sessions, newest first, optionally only those of one room name."""
     items, token = await svc.sessions.find(caller.tenant or "", room, limit, continuation)
-    return SessionPage(items=[Session.model_validate(i) for i in items], continuation=token)
+    sessions = [Session.model_validate({**i, "channel": channel_of(i)}) for i in items]
+    return SessionPage(items=sessions, continuation=token)
 
 
 @router.get("/sessions/{sessionId}", response_model=Session, responses=SESSION_RESPONSES)
@@ -52,7 +54,10 @@ async def get_session(sessionId: SessionIdPath, caller: ReaderDep, svc: Services
     doc = await svc.sessions.get(sessionId)
     if doc is None:
         raise ApiError(404, "session_not_found", "No such session.")
-    return Session.model_validate(doc)
+    session = Session.model_validate({**doc, "channel": channel_of(doc)})
+    if session.channel == "phone":
+        session.phone = await phone_details(svc.sessions, sessionId)
+    return session
 
 
 @router.get(

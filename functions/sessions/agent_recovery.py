@@ -107,7 +107,9 @@ async def recover(
 
 async def _presence(livekit: Room, room: str) -> tuple[bool, bool]:
     kinds = await livekit.participant_kinds(room)
-    has_user = any(k == api.ParticipantInfo.Kind.STANDARD for k in kinds)
+    # a phone caller (livekit-sip's participant) is a user as much as a browser is
+    users = (api.ParticipantInfo.Kind.STANDARD, api.ParticipantInfo.Kind.SIP)
+    has_user = any(k in users for k in kinds)
     has_agent = any(k == api.ParticipantInfo.Kind.AGENT for k in kinds)
     return has_user, has_agent
 

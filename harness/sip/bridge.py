@@ -41,24 +41,28 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
+def bindable(ports: list[int], kind: socket.SocketKind) -> bool:
+    """Whether every one of ``ports`` can be bound on loopback right now (then released)."""
+    held: list[socket.socket] = []
+    try:
+        for port in ports:
+            sock = socket.socket(socket.AF_INET, kind)
+            held.append(sock)
+            sock.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for sock in held:
+            sock.close()
+
+
 def free_udp_range(size: int, attempts: int = 50) -> int:
     """The first port of ``size`` consecutive UDP ports nothing is bound to right now."""
     for _ in range(attempts):
         start = free_udp_port()
-        if start + size > 65535:
-            continue
-        held: list[socket.socket] = []
-        try:
-            for port in range(start, start + size):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                held.append(s)
-                s.bind(("127.0.0.1", port))
+        if start + size <= 65535 and bindable(list(range(start, start + size)), socket.SOCK_DGRAM):
             return start
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
     raise RuntimeError(f"no {size} consecutive free UDP ports found")
 
 

@@ -14,13 +14,14 @@ import itertools
 import json
 import shutil
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.ports import free_port, port_open
 from harness.processes import ManagedProcess
-from harness.sip.bridge import free_udp_port
+from harness.sip.bridge import bindable, free_udp_port
 
 MODULE_PATH = "/usr/lib/baresip/modules"
 COMMAND_TIMEOUT_S = 10.0
@@ -69,18 +70,8 @@ def _free_sip_port(attempts: int = 50) -> int:
     always listens on all three, TLS one port up)."""
     for _ in range(attempts):
         port = free_udp_port()
-        held: list[socket.socket] = []
-        try:
-            for p in (port, port + 1):
-                s = socket.socket()
-                held.append(s)
-                s.bind(("127.0.0.1", p))
+        if bindable([port, port + 1], socket.SOCK_STREAM):
             return port
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
     raise RuntimeError("no free SIP port pair found")
 
 
@@ -193,6 +184,10 @@ class Softphone:
         with contextlib.suppress(Exception):
             await self._writer.wait_closed()
         self.process.stop()
+
+
+SoftphoneStarter = Callable[[PhoneAccount], Awaitable[Softphone]]
+"""Starts a softphone for an account (the tests' ``softphones`` fixture)."""
 
 
 async def start_softphone(

@@ -13,7 +13,12 @@ from harness.redis_server import RedisServer, start_redis
 from harness.sip.bridge import SipBridge, start_sip_bridge
 from harness.stack import Stack, full_stack
 
-TENANT_KEYS = {"default": "phone-default-key", "acme": "acme-phone-key", "globex": "globex-key"}
+TENANT_KEYS = {
+    "default": "phone-default-key",
+    "acme": "acme-phone-key",
+    "globex": "globex-key",
+    "initech": "initech-key",
+}
 """Integrator keys of the tenants the phone tests use (test values, not secrets)."""
 
 

@@ -56,6 +56,12 @@ QUICK = [0.01] * 8
 """Eight dispatches, each waited on briefly: the schedule's shape, without its minute."""
 
 
+async def test_a_phone_caller_left_alone_gets_a_restoring_agent() -> None:
+    room = FakeRoom([api.ParticipantInfo.Kind.SIP], joins_after=1)
+    assert await recover(room, "phone_acme__x_1", "RM_2", tenant="acme", waits=QUICK)
+    assert json.loads(room.dispatches[0][1])["tenant"] == "acme"
+
+
 def test_the_schedule_backs_off_and_spends_exactly_the_bound() -> None:
     waits = dispatch_waits(bound=60.0, first=5.0, longest=10.0)
     assert waits[0] == 5.0

@@ -275,7 +275,9 @@ async def test_each_tenant_sets_its_own_profile_and_the_agent_reads_it(
     }
     put = await client.put("/api/tenant/profile", json=profile, headers=ACME)
     assert put.status_code == 200, put.text
-    unset = dict.fromkeys(("sttProviders", "ttsProviders", "pipeline", "realtimeProviders"))
+    unset = dict.fromkeys(
+        ("sttProviders", "ttsProviders", "pipeline", "realtimeProviders", "transferTo")
+    )
     assert put.json() == {**profile, **unset}
     assert (await client.get("/api/tenant/profile", headers=ACME)).json() == put.json()
     # Globex set nothing: every field is the default.

@@ -11,6 +11,7 @@ import pytest
 from harness.emulators import Emulators
 from harness.processes import ManagedProcess
 from harness.sip import phone_audio
+from harness.sip.softphone import PhoneAccount, Softphone, SoftphoneStarter, start_softphone
 from harness.sip.stack import PhoneStack, phone_stack
 from harness.stack import agent_on
 
@@ -23,11 +24,13 @@ def phones(emulators: Emulators, work_dir: Path) -> Iterator[PhoneStack]:
 
 @pytest.fixture(scope="session")
 def phone_agent(phones: PhoneStack, work_dir: Path) -> Iterator[ManagedProcess]:
-    """The agent worker, serving every tenant's calls through the tenant-aware API."""
+    """The agent worker, serving every tenant's calls through the tenant-aware API, with
+    Redis (leases and snapshots: a call outlives its worker)."""
     with agent_on(
         phones.stack,
         work_dir,
         name="phone-agent",
+        redis_url=phones.redis.url,
         extra_env={"PARLEY_API_URL": phones.api.base_url},
     ) as proc:
         yield proc
@@ -59,3 +62,18 @@ async def dev_number(phones: PhoneStack) -> str:
         )
         assert resp.status_code == 201, resp.text
     return DEV_NUMBER
+
+
+@pytest.fixture
+async def softphones(work_dir: Path, quiet_line: Path) -> AsyncIterator[SoftphoneStarter]:
+    """Starts softphones (quiet until told to speak); all closed when the test ends."""
+    started: list[Softphone] = []
+
+    async def start(account: PhoneAccount) -> Softphone:
+        phone = await start_softphone(work_dir, account.user, quiet_line, account)
+        started.append(phone)
+        return phone
+
+    yield start
+    for phone in started:
+        await phone.close()

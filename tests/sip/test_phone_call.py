@@ -11,7 +11,7 @@ from harness.caller.voice import word_accuracy, words
 from harness.processes import ManagedProcess
 from harness.sip import phone_audio
 from harness.sip.calls import answered_call, said_by, transcribe, transcript_when
-from harness.sip.softphone import PhoneAccount, start_softphone
+from harness.sip.softphone import PhoneAccount, SoftphoneStarter
 from harness.sip.stack import PhoneStack
 
 pytestmark = pytest.mark.e2e
@@ -23,26 +23,21 @@ async def test_a_caller_hears_the_greeting_and_a_spoken_answer(
     phones: PhoneStack,
     phone_agent: ManagedProcess,
     dev_number: str,
-    quiet_line: Path,
+    softphones: SoftphoneStarter,
     work_dir: Path,
     api: httpx.AsyncClient,
 ) -> None:
     said = phone_audio.write_wav(
         work_dir / "hello.wav", phone_audio.phone_speech(SENTENCE, snr_db=20, seed=3)
     )
-    phone = await start_softphone(work_dir, "alice", quiet_line, PhoneAccount(user="alice"))
-    try:
-        headers = phones.key("default")
-        # the agent speaks first; the caller answers once the greeting is in the transcript
-        session_id = await answered_call(
-            phone, phones.bridge.uri(dev_number), api, headers, "default"
-        )
-        await phone.speak(said)
-        items = await transcript_when(api, headers, session_id, said_by("assistant", 2), 60)
-        await phone.hangup()
-        await phone.wait_event("CALL_CLOSED", timeout=15)
-    finally:
-        await phone.close()
+    phone = await softphones(PhoneAccount(user="alice"))
+    headers = phones.key("default")
+    # the agent speaks first; the caller answers once the greeting is in the transcript
+    session_id = await answered_call(phone, phones.bridge.uri(dev_number), api, headers, "default")
+    await phone.speak(said)
+    items = await transcript_when(api, headers, session_id, said_by("assistant", 2), 60)
+    await phone.hangup()
+    await phone.wait_event("CALL_CLOSED", timeout=15)
     heard_by_agent = " ".join(str(i["text"]) for i in items if i["role"] == "user")
     assert word_accuracy([(SENTENCE, heard_by_agent)]) >= 0.8, (heard_by_agent, phone_agent.tail())
     # what came down the phone line is what the transcript says the agent said

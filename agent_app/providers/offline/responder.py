@@ -26,6 +26,7 @@ from livekit.agents.types import (
 
 TIME_TOOL = "get_current_time"
 SEARCH_TOOL = "search_documents"
+TRANSFER_TOOL = "transfer_call"
 
 # narrow on purpose: "this time of year" or "the weather today" are not questions for a clock
 _TIME = re.compile(r"\b(what time|the time|time is it|clock)\b", re.I)
@@ -41,6 +42,7 @@ _RECALL = re.compile(r"\bwhat (did|do) i (just )?(say|ask|tell you)\b|\brepeat w
 _GREETING = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b", re.I)
 _THANKS = re.compile(r"\b(thanks|thank you|cheers)\b", re.I)
 _GOODBYE = re.compile(r"\b(good ?bye|bye|see you|that's all)\b", re.I)
+_TRANSFER = re.compile(r"\b(human|real person|operator|transfer|speak to someone)\b", re.I)
 _MAX_SPOKEN_CHARS = 400
 
 WHAT_I_CAN_DO = "ask me the time, the date, about a file you share, or what you said"
@@ -98,6 +100,8 @@ def plan_reply(
     # a question about a document wins ("the launch date in my file" is not about time)
     if _DOCS.search(heard) and SEARCH_TOOL in tool_names:
         return ToolCallPlan(SEARCH_TOOL, {"query": heard})
+    if _TRANSFER.search(heard) and TRANSFER_TOOL in tool_names:
+        return ToolCallPlan(TRANSFER_TOOL, {})
     if (_TIME.search(heard) or _DATE.search(heard)) and TIME_TOOL in tool_names:
         return ToolCallPlan(TIME_TOOL, {})
     return TextPlan(_small_talk(heard) or NEEDS_A_MODEL)

@@ -20,6 +20,15 @@ export interface Session {
   endReason?: string | null;
   participants: Participant[];
   lastEventAt?: string | null;
+  channel?: 'web' | 'phone';
+  phone?: PhoneDetails | null;
+}
+
+/** Numbers and outcome of a phone call (`GET /api/sessions/{id}` only). */
+export interface PhoneDetails {
+  callerNumber?: string | null;
+  dialledNumber?: string | null;
+  outcome?: string | null;
 }
 
 export interface Segment {

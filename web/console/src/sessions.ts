@@ -50,7 +50,7 @@ export async function renderSessions(main: HTMLElement): Promise<void> {
           'td',
           { class: 'room', 'data-label': 'Room' },
           h('a', { href: `#/sessions/${encodeURIComponent(s.sessionId)}` }, s.roomName ?? s.sessionId),
-          h('div', { class: 'muted' }, s.sessionId),
+          h('div', { class: 'muted' }, s.channel === 'phone' ? `${s.sessionId} · phone` : s.sessionId),
         ),
         h('td', { 'data-label': 'State' }, h('span', { class: `badge ${state}` }, state)),
         h('td', { 'data-label': 'Started' }, time(start, dateTime(start))),
