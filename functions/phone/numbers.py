@@ -8,15 +8,18 @@ number already held by any trunk is refused, so a number never rings two tenants
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import aiohttp
 from livekit import api
 from livekit.api.sip_service import SipService
 
-from functions.core.errors import Conflict, NotFound
+from functions.core.errors import Conflict, NotFound, Unavailable
 from functions.phone.models import PhoneNumber, PhoneNumberRequest
 from functions.phone.rooms import phone_room_prefix
 
@@ -54,6 +57,19 @@ def _labelled(kind: type[Labelled], tenant: str, number: str, **fields: Any) -> 
     return kind(name=name, metadata=metadata, **fields)
 
 
+@asynccontextmanager
+async def _sip_reachable() -> AsyncIterator[None]:
+    """LiveKit's SIP service refusing or unreachable (no Redis behind the server, a restart,
+    a timeout) is a 503 the integrator can retry, never a 500."""
+    try:
+        yield
+    except (TimeoutError, api.TwirpError, aiohttp.ClientError) as exc:
+        log.warning("LiveKit SIP service unavailable: %s", type(exc).__name__)
+        raise Unavailable(
+            "sip_unavailable", "The phone service cannot be reached; retry shortly."
+        ) from None
+
+
 def agent_metadata(tenant: str, number: str) -> str:
     """What the agent's dispatch says about a call to ``number`` (see agent_app dispatch)."""
     return json.dumps({"tenant": tenant, "channel": "phone", "dialled": number})
@@ -79,11 +95,24 @@ class PhoneNumbers:
         return list(listing.items)
 
     async def list(self, tenant: str) -> list[PhoneNumber]:
+        async with _sip_reachable():
+            return await self._list(tenant)
+
+    async def create(self, tenant: str, request: PhoneNumberRequest) -> PhoneNumber:
+        async with _sip_reachable():
+            return await self._create(tenant, request)
+
+    async def delete(self, tenant: str, number: str) -> PhoneNumber:
+        """Delete the number's dispatch rule and trunk; what was deleted."""
+        async with _sip_reachable():
+            return await self._delete(tenant, number)
+
+    async def _list(self, tenant: str) -> builtins.list[PhoneNumber]:
         trunks = [t for t in await self._trunks() if _tenant_of(t.metadata) == tenant]
         rules = {t: r.sip_dispatch_rule_id for r in await self._rules() for t in r.trunk_ids}
         return sorted((_view(t, rules.get(t.sip_trunk_id)) for t in trunks), key=lambda n: n.number)
 
-    async def create(self, tenant: str, request: PhoneNumberRequest) -> PhoneNumber:
+    async def _create(self, tenant: str, request: PhoneNumberRequest) -> PhoneNumber:
         if any(request.number in t.numbers for t in await self._trunks()):
             raise Conflict("number_taken", "This number is already in use.")
         password = request.password.get_secret_value() if request.password else ""
@@ -122,8 +151,7 @@ class PhoneNumbers:
             raise
         return _view(trunk, rule.sip_dispatch_rule_id)
 
-    async def delete(self, tenant: str, number: str) -> PhoneNumber:
-        """Delete the number's dispatch rule and trunk; what was deleted."""
+    async def _delete(self, tenant: str, number: str) -> PhoneNumber:
         owned = [
             t
             for t in await self._trunks()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.emulators import Emulators
+from harness.redis_server import start_redis
 from harness.stack import Stack, full_stack
 
 VENV_BIN = Path(sys.executable).parent
@@ -34,10 +35,16 @@ MAX_SECONDS = 40
 
 @pytest.fixture(scope="module")
 def stack(emulators: Emulators, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The API under uvicorn with a real LiveKit server (which also posts its webhooks), so
-    routes that need LiveKit answer as in production rather than 503."""
-    with full_stack(tmp_path_factory.mktemp("fuzz"), emulators) as running:
-        yield running
+    """The API under uvicorn with a real LiveKit server (which also posts its webhooks) over
+    Redis (its SIP service needs it), so routes that need LiveKit answer as in production
+    rather than 503."""
+    work = tmp_path_factory.mktemp("fuzz")
+    redis = start_redis(work)
+    try:
+        with full_stack(work, emulators, redis_address=f"127.0.0.1:{redis.port}") as running:
+            yield running
+    finally:
+        redis.stop()
 
 
 @pytest.mark.parametrize("credential", ["integrator", "agent"])
