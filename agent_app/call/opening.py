@@ -2,9 +2,11 @@
 
 A realtime model that fails right at call start takes the opening's reply down with it:
 ``RealtimeModelFallbackAdapter`` re-issues a reply on the next model only when the agent
-was already speaking, and the hand-over to the cascade starts a new agent with nothing to
-say. So the opening stays owed until the agent first speaks, and whichever model takes the
-call over (the next realtime model, or the cascade) says it.
+was already speaking (and then without the opening's instructions), and the hand-over to
+the cascade starts a new agent with nothing to say. So the opening stays owed until the
+agent first speaks, and whichever model takes the call over (the next realtime model, or
+the cascade) says it. The adapter's own re-issue is off (``chain.py``): with it, a swap
+during the opening would be answered twice; here a reply the swap cut is asked for again.
 """
 
 from __future__ import annotations
@@ -38,15 +40,14 @@ class OpeningGuard:
         elif opening.instructions is not None:
             self._session.generate_reply(instructions=opening.instructions)
 
-    def model_changed(self) -> None:
-        """A new model serves the call: say the opening again if the caller has not heard it
-        and nothing is already being said (the adapter re-issues a reply it interrupted)."""
-        if self.heard or self.attempts == 0:
-            return
-        if self._session.agent_state in ("speaking", "thinking"):
-            return
-        logger.info("the opening was lost with the model that failed: saying it again")
-        self.say()
+    def model_changed(self, *, reply_cut: bool = False) -> None:
+        """A new model serves the call: say the opening again if the caller has not heard it,
+        else ask again for the reply the change cut (``reply_cut``)."""
+        if self.attempts and not self.heard:
+            logger.info("the opening was lost with the model that failed: saying it again")
+            self.say()
+        elif reply_cut:
+            self._session.generate_reply()
 
     def _on_state(self, event: AgentStateChangedEvent) -> None:
         if event.new_state == "speaking" and self.attempts:

@@ -93,6 +93,8 @@ class ParleySession:
         """The speech-to-speech model the call starts on (None: the cascade alone)."""
         self.fallback: CascadeFallback | None = None
         self.opening: OpeningGuard | None = None
+        self._reply_cut = False
+        """The agent was replying when its realtime model failed (the swap cuts the reply)."""
         """The call's opening, once said (said again by a model that takes over)."""
         self.intake = UploadIntake(
             api,
@@ -177,7 +179,19 @@ class ParleySession:
             metrics = self.recorder.metrics
             rt_session.on("input_speech_stopped", lambda _: metrics.speech_stopped(time.time()))
         # a swap to the next realtime model is a reconnection of this session
-        rt_session.on("session_reconnected", self._model_changed)
+        rt_session.on("session_reconnected", self._realtime_swapped)
+        if isinstance(self.realtime, llm.RealtimeModelFallbackAdapter):
+            self.realtime.on("realtime_availability_changed", self._realtime_failing)
+
+    def _realtime_failing(self, event: llm.RealtimeAvailabilityChangedEvent) -> None:
+        # noted when the model fails, before the swap's interruption changes the state
+        if not event.available:
+            self._reply_cut = self.session.agent_state in ("speaking", "thinking")
+
+    def _realtime_swapped(self, _: object) -> None:
+        reply_cut, self._reply_cut = self._reply_cut, False
+        if self.opening is not None:
+            self.opening.model_changed(reply_cut=reply_cut)
 
     def _model_changed(self, *_: object) -> None:
         if self.opening is not None:

@@ -54,4 +54,8 @@ async def build_realtime(settings: AgentSettings, names: Sequence[str]) -> llm.R
         models.append(model)
     if len(models) == 1:
         return models[0]
-    return llm.RealtimeModelFallbackAdapter(models, cooldown=SWAP_COOLDOWN_S)
+    # the call re-issues what a swap cut itself (``call/opening.py``): the adapter's own
+    # re-issue would answer a swap during the opening twice
+    return llm.RealtimeModelFallbackAdapter(
+        models, cooldown=SWAP_COOLDOWN_S, regenerate_on_swap=False
+    )
