@@ -252,7 +252,9 @@ class AgentSettings(BaseSettings):
     )
     """``streaming``: Moonshine tiny while the caller speaks (interim and preflight
     transcripts), Whisper only for the finals Moonshine is unsure of; ``whisper``: Whisper
-    alone on each VAD-bounded utterance (the session adds a second VAD for it)."""
+    alone on each VAD-bounded utterance (the session adds a second VAD for it). A chain
+    where ``local`` follows a cloud recogniser always uses ``whisper`` for its local link
+    (the streaming one needs the session's flush, which a mixed chain does not forward)."""
     local_stt_fast_threads: int = Field(default=1, ge=1, le=16, json_schema_extra=LOCAL_ONLY)
     """CPU threads of one Moonshine decode; a process runs one decode at a time."""
     local_stt_fallback_logprob: float = Field(default=-1.0, le=0, json_schema_extra=LOCAL_ONLY)

@@ -18,6 +18,7 @@ from agent_app.providers.offline.streaming_stt import (
     StreamingLocalSTT,
     StreamingOptions,
 )
+from agent_app.providers.offline.whisper_stt import WhisperSTT
 from harness.agent_helpers import settings
 from harness.caller.voice import (
     OPEN_SENTENCES,
@@ -215,3 +216,12 @@ async def hear_stream(stream: LocalRecognizeStream, frames: list[rtc.AudioFrame]
     ]
     await stream.aclose()
     return " ".join(finals)
+
+
+async def test_behind_a_cloud_recogniser_the_local_link_is_whisper() -> None:
+    """A mixed chain's FallbackAdapter never flushes its links, so a streaming local link
+    there would never finalise a turn: it must be Whisper on the session's VAD instead."""
+    alone = await build_stt(settings(stt_providers="local"))
+    behind_azure = await build_stt(settings(stt_providers="azure,local"))
+    assert isinstance(alone, StreamingLocalSTT) and alone.capabilities.manual_flush
+    assert isinstance(behind_azure, WhisperSTT)

@@ -43,12 +43,20 @@ def warm_local_models(settings: AgentSettings) -> list[str]:
     return loaded
 
 
+def streams_on_its_own(settings: AgentSettings) -> bool:
+    """The streaming recogniser finalises when the session flushes it, and livekit's
+    ``FallbackAdapter`` lets the session flush only when every link can be flushed; behind a
+    cloud recogniser it would never finalise, so there the local link is Whisper on the
+    session's VAD-bounded utterances, as before."""
+    return settings.local_stt_engine == "streaming" and set(settings.chain("stt")) == {"local"}
+
+
 async def build_stt(settings: AgentSettings, tokens: object = None) -> stt.STT[Any]:
     whisper = WhisperOptions(
         cpu_threads=settings.local_stt_threads, beam_size=settings.local_stt_beam_size
     )
     recogniser: WhisperSTT | StreamingLocalSTT
-    if settings.local_stt_engine == "streaming":
+    if streams_on_its_own(settings):
         recogniser = StreamingLocalSTT(
             options=StreamingOptions(
                 moonshine_threads=settings.local_stt_fast_threads,
